@@ -1,0 +1,35 @@
+"""The capability matrix and region table: pure data and queries, no Azure SDK and no Pulumi."""
+
+from ftstack.catalog.errors import (
+    AmbiguousVersionError,
+    CatalogError,
+    UnknownModelError,
+    UnknownRegionError,
+    UnknownVersionError,
+)
+from ftstack.catalog.matrix import (
+    CapabilityMatrix,
+    CapabilityOverride,
+    Decision,
+    ModelRow,
+    TrainingType,
+    load_matrix,
+)
+from ftstack.catalog.regions import Region, RegionTable, load_regions
+
+__all__ = [
+    "AmbiguousVersionError",
+    "CapabilityMatrix",
+    "CapabilityOverride",
+    "CatalogError",
+    "Decision",
+    "ModelRow",
+    "Region",
+    "RegionTable",
+    "TrainingType",
+    "UnknownModelError",
+    "UnknownRegionError",
+    "UnknownVersionError",
+    "load_matrix",
+    "load_regions",
+]

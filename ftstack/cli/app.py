@@ -1,0 +1,21 @@
+"""The root `ftstack` command; each command group lives in its own module and is registered here."""
+
+from __future__ import annotations
+
+import typer
+
+from ftstack.cli import matrix as matrix_cli
+
+app = typer.Typer(
+    name="ftstack",
+    help="Azure OpenAI fine-tuning as code: capability matrix, config, data, jobs, checks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(matrix_cli.app, name="matrix")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,118 @@
+"""`ftstack matrix`: list the capability matrix, check one request, compare it with Azure."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ftstack.catalog import CatalogError, TrainingType, load_matrix
+from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, fail, print_json
+
+app = typer.Typer(help="The fine-tuning capability matrix.", no_args_is_help=True)
+
+
+class TrainingChoice(StrEnum):
+    standard = "standard"
+    global_ = "global"
+
+
+def matrix_rows_json() -> list[dict[str, object]]:
+    """Every matrix row as JSON, regions as ARM names, with provenance."""
+    matrix = load_matrix()
+    out: list[dict[str, object]] = []
+    for row in matrix.rows:
+        alternatives = matrix.alternatives(row)
+        out.append(
+            {
+                "model": row.model,
+                "version": row.version,
+                "standardRegions": list(row.standard_regions),
+                "globalTraining": row.global_training,
+                "globalTrainingRegions": list(alternatives[TrainingType.GLOBAL]),
+                "maxInputTokens": row.max_input_tokens,
+                "maxOutputTokens": row.max_output_tokens,
+                "trainingExampleContextLength": row.training_example_context_length,
+                "exampleTokenLimit": row.example_token_limit,
+                "trainingDataCutoff": row.training_data_cutoff,
+                "modality": row.modality,
+                "methods": list(row.methods),
+                "encoding": row.encoding,
+                "provenance": {
+                    "source": row.provenance.source,
+                    "title": row.provenance.title,
+                    "recorded": row.provenance.recorded,
+                },
+            }
+        )
+    return out
+
+
+@app.command("list")
+def list_(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
+    """List every model and version with where it can be trained."""
+    matrix = load_matrix()
+    if as_json:
+        print_json({"models": matrix_rows_json(), "globalTrainingRegions": list(matrix.global_regions)})
+        return
+    table = Table(title="Fine-tuning capability matrix", show_lines=False)
+    for column in ("Model", "Version", "Standard training regions", "Global", "Max input/output",
+                   "Example limit", "Data to", "Modality"):
+        table.add_column(column)
+    display = {r.name: r.display_name for r in matrix.regions}
+    for row in matrix.rows:
+        table.add_row(
+            row.model,
+            row.version,
+            ", ".join(display[r] for r in row.standard_regions),
+            "yes" if row.global_training else "-",
+            f"{row.max_input_tokens:,}/{row.max_output_tokens:,}" if row.max_output_tokens
+            else f"{row.max_input_tokens:,}",
+            f"{row.example_token_limit:,}",
+            row.training_data_cutoff,
+            row.modality,
+        )
+    console = Console()
+    console.print(table)
+    no_vision = ", ".join(display[r] for r in matrix.global_no_vision_regions)
+    console.print(
+        "Global training (no data residency) needs the resource in: "
+        + ", ".join(display[r] for r in matrix.global_regions)
+        + f" ({no_vision}: no vision support)."
+    )
+
+
+@app.command()
+def check(
+    model: Annotated[str, typer.Option("--model", help="Base model, e.g. gpt-4o-mini.")],
+    region: Annotated[str, typer.Option("--region", help="ARM name or display name.")],
+    training: Annotated[TrainingChoice, typer.Option("--training", help="standard or global.")],
+    version: Annotated[str | None, typer.Option("--version", help="Model version.")] = None,
+    vision: Annotated[bool, typer.Option("--vision", help="The training data has images.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Decide whether a model can be trained in a region; exit 1 when it cannot."""
+    matrix = load_matrix()
+    kind = TrainingType(training.value)
+    try:
+        row = matrix.resolve_row(model, version, region, kind, vision)
+        decision = matrix.check(row.model, row.version, region, kind, vision)
+    except CatalogError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(decision.to_json())
+    else:
+        console = Console()
+        verdict = "[green]allowed[/green]" if decision.allowed else "[red]not allowed[/red]"
+        region_name = matrix.regions.get(decision.region).display_name
+        console.print(f"{row.label}, {kind.value} training in {region_name}: {verdict}")
+        for reason in decision.reasons:
+            console.print(f"  - {reason}")
+        display = {r.name: r.display_name for r in matrix.regions}
+        for t, regions in decision.alternatives.items():
+            console.print(f"  {t.value} training available in: {', '.join(display[r] for r in regions) or 'none'}")
+    if not decision.allowed:
+        raise typer.Exit(EXIT_FOUND_PROBLEMS)
