@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ftstack.cli import config as config_cli
 from ftstack.cli import matrix as matrix_cli
 
 app = typer.Typer(
@@ -14,6 +15,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(matrix_cli.app, name="matrix")
+app.add_typer(config_cli.app, name="config")
 
 
 def main() -> None:

@@ -1,0 +1,311 @@
+"""The typed stack configuration: the structured Pulumi config key `ftstack:environment`.
+
+Shared shapes (`RoleAssignment`, `PrivateEndpointSpec`, `DiagnosticsSpec`, ...) are defined once here and
+reused by every section that needs them; every secure default lives on its field, in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+ARM_ID = r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/.+$"
+NAME = r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"
+
+RoleName = Literal[
+    "Cognitive Services OpenAI User",
+    "Cognitive Services OpenAI Contributor",
+    "Cognitive Services User",
+]
+DeploymentSku = Literal[
+    "Standard",
+    "ProvisionedManaged",
+    "DataZoneStandard",
+    "GlobalStandard",
+    "GlobalProvisionedManaged",
+    "DeveloperTier",
+]
+PolicyLevel = Literal["mandatory", "advisory", "disabled"]
+
+
+class ConfigModel(BaseModel):
+    """Base of every config section: camelCase keys, unknown keys refused (a typo is an error, not a no-op)."""
+
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=True, validate_default=True
+    )
+
+
+# --- shapes shared across sections (one shape for one idea) ------------------------------------------
+
+
+class RoleAssignment(ConfigModel):
+    """A built-in role, by its readable name, granted to one principal on the account."""
+
+    principal_id: str = Field(min_length=1)
+    role: RoleName
+    principal_type: Literal["User", "Group", "ServicePrincipal"] = "ServicePrincipal"
+    description: str | None = None
+
+
+class DnsZonesSpec(ConfigModel):
+    """Private DNS zones for a private endpoint: created and linked to VNets, or existing ones by id."""
+
+    create: bool = True
+    virtual_network_ids: list[Annotated[str, Field(pattern=ARM_ID)]] = Field(default_factory=list)
+    existing_zone_ids: dict[str, Annotated[str, Field(pattern=ARM_ID)]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _create_or_existing(self) -> DnsZonesSpec:
+        if not self.create and not self.existing_zone_ids:
+            raise ValueError("with create: false, existingZoneIds must give the zone id for each DNS zone")
+        return self
+
+
+class PrivateEndpointSpec(ConfigModel):
+    """A private endpoint in a subnet; it lives in its VNet's region, which may differ from the account's."""
+
+    subnet_id: str = Field(pattern=ARM_ID)
+    region: str | None = None
+    name: str | None = Field(default=None, pattern=NAME)
+    dns_zones: DnsZonesSpec = Field(default_factory=DnsZonesSpec)
+
+
+class LogAnalyticsSpec(ConfigModel):
+    """A Log Analytics workspace: created (with retention) or existing by id."""
+
+    workspace_id: str | None = Field(default=None, pattern=ARM_ID)
+    name: str | None = Field(default=None, pattern=NAME)
+    retention_days: int = Field(default=30, ge=30, le=730)
+
+
+class DiagnosticsSpec(ConfigModel):
+    """Diagnostic settings: which log categories and metrics go to which workspace."""
+
+    log_analytics: LogAnalyticsSpec = Field(default_factory=LogAnalyticsSpec)
+    log_categories: list[Literal["Audit", "RequestResponse", "Trace", "AzureOpenAIRequestUsage"]] = Field(
+        default_factory=lambda: ["Audit", "RequestResponse"]
+    )
+    metrics: bool = True
+
+
+class CustomerManagedKeySpec(ConfigModel):
+    """Encryption with a customer-managed Key Vault key, read through a user-assigned identity."""
+
+    key_vault_uri: str = Field(pattern=r"^https://[a-z0-9-]+\.vault\.azure\.(net|us|cn)/?$")
+    key_name: str = Field(min_length=1)
+    key_version: str | None = None
+    identity_client_id: str | None = None
+
+
+class IdentitySpec(ConfigModel):
+    """The account's managed identity."""
+
+    type: Literal["SystemAssigned", "UserAssigned", "SystemAssigned,UserAssigned"] = "SystemAssigned"
+    user_assigned_identity_ids: list[Annotated[str, Field(pattern=ARM_ID)]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ids_match_type(self) -> IdentitySpec:
+        if "UserAssigned" in self.type and not self.user_assigned_identity_ids:
+            raise ValueError(f"identity type {self.type} needs userAssignedIdentityIds")
+        return self
+
+
+class NetworkAclsSpec(ConfigModel):
+    """Network rules of the account; default Deny."""
+
+    default_action: Literal["Deny", "Allow"] = "Deny"
+    ip_rules: list[str] = Field(default_factory=list)
+    virtual_network_subnet_ids: list[Annotated[str, Field(pattern=ARM_ID)]] = Field(default_factory=list)
+    bypass: Literal["AzureServices", "None"] = "AzureServices"
+
+
+class ResourceGroupSpec(ConfigModel):
+    """The resource group: created by the stack, or an existing one."""
+
+    name: str = Field(min_length=1, max_length=90)
+    create: bool = True
+
+
+# --- sections -------------------------------------------------------------------------------------
+
+
+class ResidencyConfig(ConfigModel):
+    """The environment's data-residency and security policy settings (enforced by the policy pack)."""
+
+    allowed_geographies: list[str] = Field(default_factory=list)
+    allow_global_training: bool = False
+    allowed_deployment_skus: list[DeploymentSku] = Field(
+        default_factory=lambda: ["Standard", "ProvisionedManaged", "DataZoneStandard"]
+    )
+    require_private_endpoint: bool = True
+    require_customer_managed_key: bool = False
+    max_deployment_capacity: int = Field(default=100, ge=1)
+    enforcement: Literal["mandatory", "advisory"] = "mandatory"
+    policy_levels: dict[str, PolicyLevel] = Field(default_factory=dict)
+
+
+class AccountConfig(ConfigModel):
+    """The Azure OpenAI account; secure by default (no public access, no local keys, managed identity)."""
+
+    name: str = Field(pattern=NAME)
+    region: str
+    kind: Literal["OpenAI", "AIServices"] = "OpenAI"
+    sku: Literal["S0"] = "S0"
+    custom_subdomain: str | None = Field(default=None, pattern=NAME)
+    resource_group: ResourceGroupSpec
+    public_network_access: Literal["Disabled", "Enabled"] = "Disabled"
+    disable_local_auth: bool = True
+    network_acls: NetworkAclsSpec = Field(default_factory=NetworkAclsSpec)
+    restrict_outbound_network_access: bool = False
+    allowed_fqdns: list[str] = Field(default_factory=list)
+    identity: IdentitySpec = Field(default_factory=IdentitySpec)
+    customer_managed_key: CustomerManagedKeySpec | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class NetworkConfig(ConfigModel):
+    """Private networking, and how the deploy runner reaches the data plane for fine-tuning jobs."""
+
+    private_endpoint: PrivateEndpointSpec | None = None
+    # With public access disabled, the FineTuningJob provider must reach the account from inside the VNet
+    # (through the private endpoint) or through an IP rule for the runner.
+    runner_access: Literal["private-endpoint", "ip-rule", "none"] = "none"
+
+
+class AccessConfig(ConfigModel):
+    """Role assignments on the account."""
+
+    role_assignments: list[RoleAssignment] = Field(default_factory=list)
+
+
+class MonitoringConfig(ConfigModel):
+    """Diagnostics for the account."""
+
+    diagnostics: DiagnosticsSpec | None = None
+
+
+AutoInt = int | Literal["auto"]
+AutoFloat = float | Literal["auto"]
+
+
+class Hyperparameters(ConfigModel):
+    """Training hyperparameters; each a number or "auto" (the service picks)."""
+
+    n_epochs: AutoInt = "auto"
+    batch_size: AutoInt = "auto"
+    learning_rate_multiplier: AutoFloat = "auto"
+    beta: AutoFloat | None = None
+
+    @field_validator("n_epochs", "batch_size")
+    @classmethod
+    def _positive_int(cls, value: AutoInt) -> AutoInt:
+        if value != "auto" and int(value) < 1:
+            raise ValueError("must be a positive whole number or 'auto'")
+        return value
+
+    @field_validator("learning_rate_multiplier")
+    @classmethod
+    def _positive_float(cls, value: AutoFloat) -> AutoFloat:
+        if value != "auto" and float(value) <= 0:
+            raise ValueError("must be a positive number or 'auto'")
+        return value
+
+
+class MethodSpec(ConfigModel):
+    """The training method and its hyperparameters."""
+
+    type: Literal["supervised", "dpo"] = "supervised"
+    hyperparameters: Hyperparameters = Field(default_factory=Hyperparameters)
+
+    @model_validator(mode="after")
+    def _beta_only_for_dpo(self) -> MethodSpec:
+        if self.hyperparameters.beta is not None and self.type != "dpo":
+            raise ValueError("hyperparameters.beta applies to the dpo method only")
+        return self
+
+
+class JobConfig(ConfigModel):
+    """One fine-tuning job: base model and version, training type, data, method, and how to wait."""
+
+    name: str = Field(pattern=NAME)
+    base_model: str
+    version: str | None = None
+    training_type: Literal["standard", "global"] = "standard"
+    training_file: str = Field(min_length=1)
+    validation_file: str | None = None
+    method: MethodSpec = Field(default_factory=MethodSpec)
+    seed: int | None = Field(default=None, ge=0)
+    suffix: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")
+    vision: bool = False
+    wait: bool = True
+    wait_timeout_minutes: int = Field(default=720, ge=1, le=43200)
+
+
+class FineTuningConfig(ConfigModel):
+    """Fine-tuning jobs declared in the stack."""
+
+    jobs: list[JobConfig] = Field(default_factory=list)
+
+
+class StepSelect(ConfigModel):
+    """Select the checkpoint at a given training step."""
+
+    step: int = Field(ge=1)
+
+
+ModelSelect = Literal["final", "best_validation_loss"] | StepSelect
+
+
+class DeploymentModelRef(ConfigModel):
+    """What a deployment serves: a job's final model or chosen checkpoint, or an explicit fine-tuned model id."""
+
+    job: str | None = None
+    select: ModelSelect = "final"
+    fine_tuned_model: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._:-]+\.ft-[A-Za-z0-9._:-]+$")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DeploymentModelRef:
+        if (self.job is None) == (self.fine_tuned_model is None):
+            raise ValueError("give exactly one of job (a job name in this stack) or fineTunedModel (a model id)")
+        return self
+
+
+class DeploymentConfig(ConfigModel):
+    """A deployment of a fine-tuned model on the stack's account."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9._-]{2,64}$")
+    model: DeploymentModelRef
+    sku: DeploymentSku = "Standard"
+    capacity: int = Field(default=1, ge=1)
+    rai_policy_name: str | None = None
+    version_upgrade_option: Literal[
+        "NoAutoUpgrade", "OnceNewDefaultVersionAvailable", "OnceCurrentVersionExpired"
+    ] = "NoAutoUpgrade"
+
+
+class CapabilityOverrideConfig(ConfigModel):
+    """An explicit, justified addition to the matrix: train `model` in `region` with `training`."""
+
+    model: str
+    version: str
+    region: str
+    training: Literal["standard", "global"]
+    justification: str = Field(min_length=20)
+
+
+class EnvironmentConfig(ConfigModel):
+    """The whole `ftstack:environment` value of one stack."""
+
+    name: str = Field(pattern=NAME)
+    production: bool = False
+    residency: ResidencyConfig = Field(default_factory=ResidencyConfig)
+    account: AccountConfig
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
+    access: AccessConfig = Field(default_factory=AccessConfig)
+    monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
+    fine_tuning: FineTuningConfig = Field(default_factory=FineTuningConfig)
+    deployments: list[DeploymentConfig] = Field(default_factory=list)
+    capability_overrides: list[CapabilityOverrideConfig] = Field(default_factory=list)

@@ -1,0 +1,274 @@
+"""Parse `ftstack:environment` and check it against the capability matrix; every problem at once.
+
+Residency is not checked here: it is policy (the policy pack), so a config that is possible but not
+compliant is valid here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from ftstack.catalog import (
+    CapabilityOverride,
+    CatalogError,
+    TrainingType,
+    load_matrix,
+)
+from ftstack.config.problems import ConfigError, ConfigProblem, join_path
+from ftstack.config.schema import EnvironmentConfig, JobConfig
+
+
+def parse_environment(
+    raw: object, *, source: str | None = None, project_dir: Path | None = None
+) -> EnvironmentConfig:
+    """The validated environment config; ConfigError listing every problem otherwise.
+
+    `project_dir` resolves data file paths; when given, missing files are problems too.
+    """
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            [ConfigProblem("", f"must be an object with the sections of the stack config, got {raw!r}")],
+            source,
+        )
+    try:
+        env = EnvironmentConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = _structural_problems(exc)
+        problems += _capability_problems_of_raw(raw, project_dir)
+        raise ConfigError(_dedupe(problems), source) from None
+    problems = capability_problems(env, project_dir)
+    if problems:
+        raise ConfigError(problems, source)
+    return env
+
+
+def capability_overrides(env: EnvironmentConfig) -> list[CapabilityOverride]:
+    """The stack's explicit matrix overrides, as catalog objects."""
+    return [
+        CapabilityOverride(o.model, o.version, o.region, TrainingType(o.training), o.justification)
+        for o in env.capability_overrides
+    ]
+
+
+def capability_problems(env: EnvironmentConfig, project_dir: Path | None = None) -> list[ConfigProblem]:
+    """Problems of a structurally valid config against the matrix and the stack's own references."""
+    matrix = load_matrix()
+    problems: list[ConfigProblem] = []
+    region_ok = _check_region(env.account.region, "account.region", problems)
+    if env.network.private_endpoint and env.network.private_endpoint.region:
+        _check_region(env.network.private_endpoint.region, "network.privateEndpoint.region", problems)
+    for geo_index, geography in enumerate(env.residency.allowed_geographies):
+        if not matrix.regions.is_geography(geography):
+            problems.append(
+                ConfigProblem(
+                    join_path("residency", "allowedGeographies", geo_index),
+                    f"{geography!r} is not a known geography; known: {', '.join(sorted(matrix.regions.geographies))}",
+                )
+            )
+    for index, override in enumerate(env.capability_overrides):
+        path = join_path("capabilityOverrides", index)
+        try:
+            matrix.row(override.model, override.version)
+            matrix.regions.get(override.region)
+        except CatalogError as exc:
+            problems.append(ConfigProblem(path, str(exc)))
+    overrides = capability_overrides(env)
+    job_names: dict[str, int] = {}
+    for index, job in enumerate(env.fine_tuning.jobs):
+        if job.name in job_names:
+            problems.append(
+                ConfigProblem(join_path("fineTuning", "jobs", index, "name"), f"duplicate job name {job.name!r}")
+            )
+        job_names[job.name] = index
+        problems += _job_problems(job, index, env.account.region if region_ok else None, overrides, project_dir)
+    deployment_names: set[str] = set()
+    for index, deployment in enumerate(env.deployments):
+        if deployment.name in deployment_names:
+            problems.append(
+                ConfigProblem(join_path("deployments", index, "name"), f"duplicate deployment {deployment.name!r}")
+            )
+        deployment_names.add(deployment.name)
+        ref = deployment.model.job
+        if ref is not None and ref not in job_names:
+            known = ", ".join(job_names) or "none declared"
+            problems.append(
+                ConfigProblem(
+                    join_path("deployments", index, "model", "job"),
+                    f"{ref!r} is not a job of this stack; jobs: {known}",
+                )
+            )
+    return problems
+
+
+def _check_region(name: str, path: str, problems: list[ConfigProblem]) -> bool:
+    try:
+        load_matrix().regions.get(name)
+    except CatalogError as exc:
+        problems.append(ConfigProblem(path, str(exc)))
+        return False
+    return True
+
+
+def _job_problems(
+    job: JobConfig,
+    index: int,
+    region: str | None,
+    overrides: list[CapabilityOverride],
+    project_dir: Path | None,
+) -> list[ConfigProblem]:
+    matrix = load_matrix()
+    base = ("fineTuning", "jobs", index)
+    problems: list[ConfigProblem] = []
+    training = TrainingType(job.training_type)
+    try:
+        row = matrix.resolve_row(job.base_model, job.version, region, training, job.vision)
+    except CatalogError as exc:
+        field = "version" if job.version is not None and job.base_model in matrix.model_names() else "baseModel"
+        problems.append(ConfigProblem(join_path(*base, field), str(exc)))
+        return problems
+    if job.method.type not in row.methods:
+        problems.append(
+            ConfigProblem(
+                join_path(*base, "method", "type"),
+                f"{job.method.type!r}: {row.label} supports {', '.join(row.methods)}",
+            )
+        )
+    if region is not None:
+        decision = matrix.check(row.model, row.version, region, training, job.vision, overrides)
+        if not decision.allowed:
+            field = "vision" if job.vision and not row.vision else "baseModel"
+            other = TrainingType.GLOBAL if training is TrainingType.STANDARD else TrainingType.STANDARD
+            elsewhere = decision.alternatives[other]
+            hint = (
+                f"{other.value} training is available in {', '.join(elsewhere)}"
+                if elsewhere
+                else f"{other.value} training is not offered for this model"
+            )
+            problems.append(ConfigProblem(join_path(*base, field), f"{'; '.join(decision.reasons)}; {hint}."))
+    if project_dir is not None:
+        for field, value in (("trainingFile", job.training_file), ("validationFile", job.validation_file)):
+            if value is not None and not (project_dir / value).is_file():
+                problems.append(
+                    ConfigProblem(
+                        join_path(*base, field),
+                        f"{value!r}: no such file (paths are relative to the project folder, where Pulumi.yaml is)",
+                    )
+                )
+    return problems
+
+
+def _capability_problems_of_raw(raw: dict[str, Any], project_dir: Path | None) -> list[ConfigProblem]:
+    """Capability problems of the jobs that are valid on their own, so one typo does not hide them."""
+    problems: list[ConfigProblem] = []
+    account = raw.get("account")
+    region = account.get("region") if isinstance(account, dict) else None
+    if isinstance(region, str):
+        region = region if _check_region(region, "account.region", problems) else None
+    else:
+        region = None
+    fine_tuning = raw.get("fineTuning")
+    jobs = fine_tuning.get("jobs") if isinstance(fine_tuning, dict) else None
+    if not isinstance(jobs, list):
+        return problems
+    for index, item in enumerate(jobs):
+        try:
+            job = JobConfig.model_validate(item)
+        except ValidationError:
+            continue
+        problems += _job_problems(job, index, region, [], project_dir)
+    return problems
+
+
+def _structural_problems(exc: ValidationError) -> list[ConfigProblem]:
+    grouped: dict[str, list[str]] = {}
+    for error in exc.errors():
+        loc, model = _clean_location(error["loc"])
+        path = join_path(*loc)
+        if error["type"] == "extra_forbidden":
+            known = ", ".join(_aliases(model)) if model else ""
+            message = f"unknown key {str(loc[-1])!r}" + (f"; known keys here: {known}" if known else "")
+        elif error["type"] == "missing":
+            message = "required key is missing"
+        else:
+            text = str(error["msg"]).removeprefix("Value error, ")
+            message = f"{error['input']!r}: {text}" if _is_scalar(error.get("input")) else text
+        seen = grouped.setdefault(path, [])
+        if seen and _is_scalar(error.get("input")):
+            message = message.removeprefix(f"{error['input']!r}: ")
+        if message not in seen:
+            seen.append(message)
+    return [ConfigProblem(path, "; or ".join(messages)) for path, messages in grouped.items()]
+
+
+def _is_scalar(value: object) -> bool:
+    return isinstance(value, str | int | float | bool)
+
+
+def _clean_location(loc: tuple[int | str, ...]) -> tuple[list[str | int], type[BaseModel] | None]:
+    """Drop pydantic's union-member tags from an error location; return the path and the innermost model."""
+    model: type[BaseModel] | None = EnvironmentConfig
+    out: list[str | int] = []
+    for position, part in enumerate(loc):
+        if isinstance(part, int):
+            out.append(part)
+        elif model is not None and part in _aliases(model):
+            out.append(part)
+            model = _field_model(model, part)
+        elif position == len(loc) - 1 and not _is_union_tag(part):
+            out.append(part)  # an unknown key
+        else:
+            tagged = _MODELS_BY_NAME.get(part)
+            model = tagged or model
+    return out, model
+
+
+def _is_union_tag(part: str) -> bool:
+    return part in _MODELS_BY_NAME or part in ("int", "float", "str", "bool") or part.startswith(
+        ("literal[", "function-")
+    )
+
+
+def _aliases(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _field_model(model: type[BaseModel], alias: str) -> type[BaseModel] | None:
+    for name, field in model.model_fields.items():
+        if (field.alias or name) == alias:
+            return _model_in(field.annotation)
+    return None
+
+
+def _model_in(annotation: object) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) is not None or get_args(annotation):
+        for arg in get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _all_models(model: type[BaseModel]) -> dict[str, type[BaseModel]]:
+    found = {model.__name__: model}
+    for field in model.model_fields.values():
+        for arg in _flatten(field.annotation):
+            if isinstance(arg, type) and issubclass(arg, BaseModel) and arg.__name__ not in found:
+                found |= _all_models(arg)
+    return found
+
+
+def _flatten(annotation: object) -> list[object]:
+    args = get_args(annotation)
+    return [annotation] if not args else [a for arg in args for a in _flatten(arg)]
+
+
+_MODELS_BY_NAME = _all_models(EnvironmentConfig)
+
+
+def _dedupe(problems: list[ConfigProblem]) -> list[ConfigProblem]:
+    return list(dict.fromkeys(problems))
