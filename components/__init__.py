@@ -1,0 +1,1 @@
+"""Pulumi components of the ftstack platform, and the FineTuningJob dynamic resource."""

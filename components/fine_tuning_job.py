@@ -1,0 +1,173 @@
+"""FineTuningJob: an Azure OpenAI fine-tuning job as a Pulumi dynamic resource.
+
+The provider class is pickled by reference (`components.fine_tuning_job.FineTuningJobProvider`), so the
+`python -m pulumi.dynamic` process imports this module from the project directory: importing it has no
+side effects, and the provider holds no client, token or socket (each method opens its own client).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.runtime.rpc import UNKNOWN
+
+from ftstack.fine_tuning import inputs, lifecycle
+from ftstack.fine_tuning.client import open_client
+from ftstack.fine_tuning.errors import JobFailedError
+from ftstack.fine_tuning.inputs import INPUT_FIELDS, file_sha256
+
+OUTPUT_FIELDS: tuple[str, ...] = (
+    "job_id",
+    "status",
+    "fine_tuned_model",
+    "trained_tokens",
+    "checkpoints",
+    "result_files",
+    "training_file_id",
+    "validation_file_id",
+)
+TYPE_TOKEN = "pulumi-python:dynamic/ftstack:FineTuningJob"
+
+
+@dataclass(frozen=True)
+class FineTuningJobArgs:
+    """Inputs of one fine-tuning job: where, what to train, on which data, how, and how long to wait."""
+
+    endpoint: pulumi.Input[str]
+    base_model: str
+    model_version: str
+    training_type: str
+    training_file: str
+    validation_file: str | None = None
+    method: str = "supervised"
+    hyperparameters: dict[str, int | float | str] = field(default_factory=dict)
+    seed: int | None = None
+    suffix: str | None = None
+    wait: bool = True
+    wait_timeout_seconds: int = 12 * 3600
+
+
+def _progress(resource_name: str) -> Callable[[str], None]:
+    """A progress sink: the engine's log when there is one, stderr otherwise (direct calls, tests)."""
+
+    def report(message: str) -> None:
+        line = f"{resource_name}: {message}"
+        try:
+            pulumi.log.info(line)
+        except Exception:
+            sys.stderr.write(f"info: {line}\n")
+
+    return report
+
+
+def _inputs_of(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the resource's inputs out of a property map (state outputs carry the inputs too)."""
+    return {name: props.get(name) for name in INPUT_FIELDS}
+
+
+class FineTuningJobProvider(ResourceProvider):
+    """The dynamic provider: checks inputs offline, then drives the job through ftstack.fine_tuning."""
+
+    # State holds no secret (tokens are resolved at run time), so the pickled provider need not be one.
+    serialize_as_secret_always = False
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Normalised inputs, and one failure per problem (data validated before anything is uploaded)."""
+        checked, failures = inputs.check_inputs(news, unknown=UNKNOWN)
+        return CheckResult(checked, [CheckFailure(prop, reason) for prop, reason in failures])
+
+    def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
+        """Data, model, method, hyperparameter, seed, suffix, training type or account changes replace."""
+        changed = inputs.changed_inputs(_olds, _news)
+        replaces = inputs.replacing_changes(_olds, _news, unknown=UNKNOWN)
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Upload, wait for processing, create (or adopt) the job, and wait for it when asked."""
+        spec = inputs.spec_from_props(props)
+        runtime = lifecycle.Runtime(progress=_progress(spec.resource_name))
+        with open_client(spec.endpoint) as service:
+            state = lifecycle.create(service, spec, runtime)
+        return CreateResult(state.job_id, {**_inputs_of(props), **state.outputs()})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """The job's current status, model and checkpoints; an empty id when the job is gone."""
+        with open_client(str(props["endpoint"])) as service:
+            state = lifecycle.refresh(service, id_)
+        if state is None:
+            return ReadResult("", {})
+        return ReadResult(id_, {**_inputs_of(props), **state.outputs()})
+
+    def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
+        """In-place changes (wait settings, a moved file, same content): refresh, and wait when asked."""
+        spec = inputs.spec_from_props(_news)
+        runtime = lifecycle.Runtime(progress=_progress(spec.resource_name))
+        with open_client(spec.endpoint) as service:
+            state = lifecycle.wait_more(service, spec, _id, runtime)
+        if state is None:
+            raise JobFailedError(_id, "missing", "the account no longer has this job; refresh the stack")
+        return UpdateResult({**_inputs_of(_news), **state.outputs()})
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Cancel the job if it still runs, and delete its uploaded data files."""
+        spec = inputs.spec_from_props(_props)
+        files = [str(f) for f in (_props.get("training_file_id"), _props.get("validation_file_id")) if f]
+        with open_client(spec.endpoint) as service:
+            runtime = lifecycle.Runtime(progress=_progress(spec.resource_name))
+            lifecycle.cancel_and_clean(service, spec, _id, files, runtime)
+
+
+def _sha256_or_none(path: str | None) -> str | None:
+    """The file's sha256, or None when it cannot be read (check() then reports the missing file)."""
+    if path is None or not Path(path).is_file():
+        return None
+    return file_sha256(path)
+
+
+class FineTuningJob(Resource, module="ftstack", name="FineTuningJob"):
+    """One fine-tuning job; replaced when its data, model, method or hyperparameters change."""
+
+    job_id: pulumi.Output[str]
+    status: pulumi.Output[str]
+    fine_tuned_model: pulumi.Output[str | None]
+    trained_tokens: pulumi.Output[int | None]
+    checkpoints: pulumi.Output[list[dict[str, Any]]]
+    result_files: pulumi.Output[list[str]]
+    training_file_id: pulumi.Output[str]
+    validation_file_id: pulumi.Output[str | None]
+
+    def __init__(self, name: str, args: FineTuningJobArgs, opts: pulumi.ResourceOptions | None = None):
+        props: dict[str, Any] = {
+            "resource_name": name,
+            "endpoint": args.endpoint,
+            "base_model": args.base_model,
+            "model_version": args.model_version,
+            "training_type": args.training_type,
+            "training_file": args.training_file,
+            "training_file_sha256": _sha256_or_none(args.training_file),
+            "validation_file": args.validation_file,
+            "validation_file_sha256": _sha256_or_none(args.validation_file),
+            "method": args.method,
+            "hyperparameters": dict(args.hyperparameters),
+            "seed": args.seed,
+            "suffix": args.suffix,
+            "wait": args.wait,
+            "wait_timeout_seconds": args.wait_timeout_seconds,
+            **dict.fromkeys(OUTPUT_FIELDS),
+        }
+        super().__init__(FineTuningJobProvider(), name, props, opts)
