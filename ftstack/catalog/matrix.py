@@ -312,8 +312,9 @@ class CapabilityMatrix:
         )
         if reasons and override is not None and not (vision and not row.vision):
             reasons = [f"allowed by the stack's override: {override.justification}", *reasons]
-            return Decision(True, row.model, row.version, where.name, training, tuple(reasons),
-                            alternatives, override)
+            return Decision(
+                True, row.model, row.version, where.name, training, tuple(reasons), alternatives, override
+            )
         if not reasons:
             kind = "standard training" if training is TrainingType.STANDARD else "global training"
             reasons.append(f"{row.label} supports {kind} in {where.name}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -59,8 +60,16 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable
         print_json({"models": matrix_rows_json(), "globalTrainingRegions": list(matrix.global_regions)})
         return
     table = Table(title="Fine-tuning capability matrix", show_lines=False)
-    for column in ("Model", "Version", "Standard training regions", "Global", "Max input/output",
-                   "Example limit", "Data to", "Modality"):
+    for column in (
+        "Model",
+        "Version",
+        "Standard training regions",
+        "Global",
+        "Max input/output",
+        "Example limit",
+        "Data to",
+        "Modality",
+    ):
         table.add_column(column)
     display = {r.name: r.display_name for r in matrix.regions}
     for row in matrix.rows:
@@ -69,7 +78,8 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable
             row.version,
             ", ".join(display[r] for r in row.standard_regions),
             "yes" if row.global_training else "-",
-            f"{row.max_input_tokens:,}/{row.max_output_tokens:,}" if row.max_output_tokens
+            f"{row.max_input_tokens:,}/{row.max_output_tokens:,}"
+            if row.max_output_tokens
             else f"{row.max_input_tokens:,}",
             f"{row.example_token_limit:,}",
             row.training_data_cutoff,
@@ -113,6 +123,79 @@ def check(
             console.print(f"  - {reason}")
         display = {r.name: r.display_name for r in matrix.regions}
         for t, regions in decision.alternatives.items():
-            console.print(f"  {t.value} training available in: {', '.join(display[r] for r in regions) or 'none'}")
+            console.print(
+                f"  {t.value} training available in: {', '.join(display[r] for r in regions) or 'none'}"
+            )
     if not decision.allowed:
         raise typer.Exit(EXIT_FOUND_PROBLEMS)
+
+
+@app.command()
+def refresh(
+    regions: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--region", help="Region to compare (repeatable; default: every region the matrix names)."
+        ),
+    ] = None,
+    subscription: Annotated[
+        str | None,
+        typer.Option("--subscription", envvar="AZURE_SUBSCRIPTION_ID", help="Azure subscription id."),
+    ] = None,
+    recorded: Annotated[
+        Path | None,
+        typer.Option(
+            "--recorded", help="Folder of saved Models API responses (<location>.json) instead of Azure."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Compare the matrix file with Azure's Models API and print where they disagree (never edits the file)."""
+    import logging
+
+    from ftstack.arm.models_api import ModelsApiError, list_location_models
+
+    logging.getLogger("azure").setLevel(logging.CRITICAL)  # the one-line error below says what failed
+    from ftstack.catalog.drift import compare
+
+    matrix = load_matrix()
+    try:
+        names = [matrix.regions.get(r).name for r in regions] if regions else _matrix_regions()
+    except CatalogError as exc:
+        fail(str(exc))
+    kwargs: dict[str, object] = {}
+    if recorded is not None:
+        from ftstack.arm.recorded import OfflineCredential, recorded_transport
+
+        if not recorded.is_dir():
+            fail(f"--recorded {recorded}: no such folder")
+        kwargs = {"credential": OfflineCredential(), "transport": recorded_transport(recorded)}
+        subscription = subscription or "00000000-0000-0000-0000-000000000000"
+    if not subscription:
+        fail("no subscription: pass --subscription ID or set AZURE_SUBSCRIPTION_ID")
+    try:
+        azure = list_location_models(subscription, names, **kwargs)  # type: ignore[arg-type]
+    except ModelsApiError as exc:
+        fail(str(exc))
+    diffs = compare(matrix, azure)
+    if as_json:
+        print_json({"regions": names, "differences": [d.to_json() for d in diffs]})
+    else:
+        console = Console()
+        if not diffs:
+            console.print(f"[green]The matrix agrees with Azure[/green] in {', '.join(names)}.")
+        for d in diffs:
+            console.print(f"- {d.kind}: {d.message}", markup=False)
+        if diffs:
+            console.print(
+                f"{len(diffs)} difference(s); the file was not changed. Edit "
+                "ftstack/catalog/data/models.yaml with a source for each new fact."
+            )
+    if diffs:
+        raise typer.Exit(EXIT_FOUND_PROBLEMS)
+
+
+def _matrix_regions() -> list[str]:
+    matrix = load_matrix()
+    named = {r for row in matrix.rows for r in row.standard_regions} | set(matrix.global_regions)
+    return [r for r in matrix.regions.names() if r in named]

@@ -28,6 +28,15 @@ DeploymentSku = Literal[
     "DeveloperTier",
 ]
 PolicyLevel = Literal["mandatory", "advisory", "disabled"]
+LogCategory = Literal["Audit", "RequestResponse", "Trace", "AzureOpenAIRequestUsage"]
+
+
+def _default_log_categories() -> list[LogCategory]:
+    return ["Audit", "RequestResponse"]
+
+
+def _regional_skus() -> list[DeploymentSku]:
+    return ["Standard", "ProvisionedManaged", "DataZoneStandard"]
 
 
 class ConfigModel(BaseModel):
@@ -85,9 +94,7 @@ class DiagnosticsSpec(ConfigModel):
     """Diagnostic settings: which log categories and metrics go to which workspace."""
 
     log_analytics: LogAnalyticsSpec = Field(default_factory=LogAnalyticsSpec)
-    log_categories: list[Literal["Audit", "RequestResponse", "Trace", "AzureOpenAIRequestUsage"]] = Field(
-        default_factory=lambda: ["Audit", "RequestResponse"]
-    )
+    log_categories: list[LogCategory] = Field(default_factory=_default_log_categories)
     metrics: bool = True
 
 
@@ -137,9 +144,7 @@ class ResidencyConfig(ConfigModel):
 
     allowed_geographies: list[str] = Field(default_factory=list)
     allow_global_training: bool = False
-    allowed_deployment_skus: list[DeploymentSku] = Field(
-        default_factory=lambda: ["Standard", "ProvisionedManaged", "DataZoneStandard"]
-    )
+    allowed_deployment_skus: list[DeploymentSku] = Field(default_factory=_regional_skus)
     require_private_endpoint: bool = True
     require_customer_managed_key: bool = False
     max_deployment_capacity: int = Field(default=100, ge=1)
@@ -269,7 +274,9 @@ class DeploymentModelRef(ConfigModel):
     @model_validator(mode="after")
     def _one_source(self) -> DeploymentModelRef:
         if (self.job is None) == (self.fine_tuned_model is None):
-            raise ValueError("give exactly one of job (a job name in this stack) or fineTunedModel (a model id)")
+            raise ValueError(
+                "give exactly one of job (a job name in this stack) or fineTunedModel (a model id)"
+            )
         return self
 
 

@@ -37,7 +37,9 @@ class StackConfig:
 
     def pulumi_config(self) -> dict[str, str]:
         """Values as the CLI hands them to a program: strings, JSON for objects, arrays and booleans."""
-        return {key: value if isinstance(value, str) else json.dumps(value) for key, value in self.values.items()}
+        return {
+            key: value if isinstance(value, str) else json.dumps(value) for key, value in self.values.items()
+        }
 
     @property
     def environment_raw(self) -> object:
@@ -96,7 +98,9 @@ def load_environment(stack: str, project_dir: Path) -> tuple[StackConfig, Enviro
     """The stack's merged config and its validated `ftstack:environment`; ConfigError lists every problem."""
     config = load_stack(stack, project_dir)
     if config.environment_raw is None:
-        raise ConfigError([ConfigProblem("", "is not set; the stack needs this structured key")], config.source)
+        raise ConfigError(
+            [ConfigProblem("", "is not set; the stack needs this structured key")], config.source
+        )
     env = parse_environment(config.environment_raw, source=config.source, project_dir=project_dir)
     return config, env
 

@@ -80,15 +80,21 @@ def capability_problems(env: EnvironmentConfig, project_dir: Path | None = None)
     for index, job in enumerate(env.fine_tuning.jobs):
         if job.name in job_names:
             problems.append(
-                ConfigProblem(join_path("fineTuning", "jobs", index, "name"), f"duplicate job name {job.name!r}")
+                ConfigProblem(
+                    join_path("fineTuning", "jobs", index, "name"), f"duplicate job name {job.name!r}"
+                )
             )
         job_names[job.name] = index
-        problems += _job_problems(job, index, env.account.region if region_ok else None, overrides, project_dir)
+        problems += _job_problems(
+            job, index, env.account.region if region_ok else None, overrides, project_dir
+        )
     deployment_names: set[str] = set()
     for index, deployment in enumerate(env.deployments):
         if deployment.name in deployment_names:
             problems.append(
-                ConfigProblem(join_path("deployments", index, "name"), f"duplicate deployment {deployment.name!r}")
+                ConfigProblem(
+                    join_path("deployments", index, "name"), f"duplicate deployment {deployment.name!r}"
+                )
             )
         deployment_names.add(deployment.name)
         ref = deployment.model.job
@@ -126,7 +132,9 @@ def _job_problems(
     try:
         row = matrix.resolve_row(job.base_model, job.version, region, training, job.vision)
     except CatalogError as exc:
-        field = "version" if job.version is not None and job.base_model in matrix.model_names() else "baseModel"
+        field = (
+            "version" if job.version is not None and job.base_model in matrix.model_names() else "baseModel"
+        )
         problems.append(ConfigProblem(join_path(*base, field), str(exc)))
         return problems
     if job.method.type not in row.methods:
@@ -226,8 +234,10 @@ def _clean_location(loc: tuple[int | str, ...]) -> tuple[list[str | int], type[B
 
 
 def _is_union_tag(part: str) -> bool:
-    return part in _MODELS_BY_NAME or part in ("int", "float", "str", "bool") or part.startswith(
-        ("literal[", "function-")
+    return (
+        part in _MODELS_BY_NAME
+        or part in ("int", "float", "str", "bool")
+        or part.startswith(("literal[", "function-"))
     )
 
 
