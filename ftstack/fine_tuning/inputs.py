@@ -8,7 +8,7 @@ import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftstack.fine_tuning.models import (
     HYPERPARAMETERS,
@@ -40,8 +40,9 @@ INPUT_FIELDS: tuple[str, ...] = (
 )
 SUFFIX_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
 MAX_SEED = 2_147_483_647
-# Reported data problems per file; the summary says how many there are in all.
-MAX_DATA_PROBLEMS = 5
+
+if TYPE_CHECKING:
+    from ftstack.catalog import ModelRow
 
 Failure = tuple[str, str]
 
@@ -101,22 +102,15 @@ def _hyperparameters(method: str, raw: Any) -> tuple[dict[str, HyperparameterVal
     return typed, failures
 
 
-def _data_file_failures(prop: str, path: str, row: Any, method: str) -> list[Failure]:
+def _data_file_failures(prop: str, path: str, row: ModelRow, method: str) -> list[Failure]:
     """Problems of one data file against the model row: missing, unreadable, or invalid training data."""
     file = Path(path)
     if not file.is_file():
         return [(prop, f"{path}: no such file (paths are relative to the project directory)")]
     from ftstack.training_data import validate_file  # lazy: tokenizers load only when data is checked
 
-    report = validate_file(file, row, method)
-    if report.valid:
-        return []
-    failures = [(prop, f"{path}: {report.summary()}")]
-    for error in list(report.errors)[:MAX_DATA_PROBLEMS]:
-        line = getattr(error, "line", None)
-        where = f"{path}:{line}" if line else path
-        failures.append((prop, f"{where}: {getattr(error, 'message', error)}"))
-    return failures
+    report = validate_file(file, row, "dpo" if method == "dpo" else "supervised")
+    return [] if report.valid else [(prop, f"{path}: {report.summary()}")]
 
 
 def check_inputs(news: Mapping[str, Any], unknown: object = object()) -> tuple[dict[str, Any], list[Failure]]:
@@ -128,7 +122,7 @@ def check_inputs(news: Mapping[str, Any], unknown: object = object()) -> tuple[d
     failures: list[Failure] = []
 
     def known(name: str) -> bool:
-        return inputs.get(name) is not unknown
+        return bool(inputs.get(name) != unknown)
 
     if not isinstance(inputs.get("resource_name"), str) or not inputs["resource_name"]:
         failures.append(("resource_name", "is required"))
@@ -201,10 +195,10 @@ def check_inputs(news: Mapping[str, Any], unknown: object = object()) -> tuple[d
         if not isinstance(path, str) or not path:
             failures.append((prop, "is required: the path of a JSONL data file"))
             continue
-        problems = _data_file_failures(prop, path, row, method) if row is not None else []
-        if row is None and not Path(path).is_file():
-            problems = [(prop, f"{path}: no such file (paths are relative to the project directory)")]
-        failures.extend(problems)
+        if row is not None:
+            failures.extend(_data_file_failures(prop, path, row, method))
+        elif not Path(path).is_file():
+            failures.append((prop, f"{path}: no such file (paths are relative to the project directory)"))
         if Path(path).is_file():
             inputs[f"{prop}_sha256"] = file_sha256(path)
     return inputs, failures
@@ -251,7 +245,5 @@ def replacing_changes(
     """The changed inputs that mean a different job: data content, model, method, hyperparameters, seed,
     suffix, training type or account. An endpoint unknown during preview is not counted as a change."""
     return [
-        name
-        for name in changed_inputs(olds, news)
-        if name in IDENTITY_FIELDS and news.get(name) is not unknown
+        name for name in changed_inputs(olds, news) if name in IDENTITY_FIELDS and news.get(name) != unknown
     ]
