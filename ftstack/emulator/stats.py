@@ -1,0 +1,67 @@
+"""Request counts per route (ids generalized), so tests can check what a client did or did not resend."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+_GENERALIZE = (
+    (re.compile(r"/deployments/[^/]+"), "/deployments/{deployment}"),
+    (re.compile(r"/models/[^/]+"), "/models/{model}"),
+    (re.compile(r"/files/(?!import$)[^/]+"), "/files/{file_id}"),
+    (re.compile(r"/fine_tuning/jobs/[^/]+"), "/fine_tuning/jobs/{job_id}"),
+)
+
+
+def route_key(method: str, path: str) -> str:
+    """`METHOD /path` with ids replaced by placeholders."""
+    for pattern, placeholder in _GENERALIZE:
+        path = pattern.sub(placeholder, path)
+    return f"{method} {path}"
+
+
+@dataclass
+class RequestStats:
+    """Counts of API requests (admin routes excluded), per route and per chat deployment."""
+
+    routes: Counter[str] = field(default_factory=Counter)
+    chat_deployments: Counter[str] = field(default_factory=Counter)
+
+    def record(self, method: str, path: str) -> None:
+        """Count one request."""
+        self.routes[route_key(method, path)] += 1
+
+    def record_chat(self, deployment: str) -> None:
+        """Count one chat completion for `deployment`."""
+        self.chat_deployments[deployment] += 1
+
+    def reset(self) -> None:
+        """Forget every count."""
+        self.routes.clear()
+        self.chat_deployments.clear()
+
+    def to_json(self) -> dict[str, Any]:
+        """`{"total", "routes": {route: n}, "chat_completions": n, "chat_completions_by_deployment"}`."""
+        chat = sum(n for key, n in self.routes.items() if key.endswith("/chat/completions"))
+        return {
+            "total": sum(self.routes.values()),
+            "routes": dict(sorted(self.routes.items())),
+            "chat_completions": chat,
+            "chat_completions_by_deployment": dict(sorted(self.chat_deployments.items())),
+        }
+
+
+class StatsMiddleware:
+    """ASGI middleware counting every API request as it arrives (faulted ones included)."""
+
+    def __init__(self, app: Any, stats: RequestStats) -> None:
+        self.app = app
+        self.stats = stats
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Count the request, then pass it on."""
+        if scope["type"] == "http" and scope["path"].startswith("/openai"):
+            self.stats.record(scope["method"], scope["path"])
+        await self.app(scope, receive, send)
