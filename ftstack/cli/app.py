@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from ftstack.cli import config as config_cli
+from ftstack.cli import data as data_cli
+from ftstack.cli import emulator as emulator_cli
 from ftstack.cli import matrix as matrix_cli
 
 app = typer.Typer(
@@ -16,6 +18,8 @@ app = typer.Typer(
 )
 app.add_typer(matrix_cli.app, name="matrix")
 app.add_typer(config_cli.app, name="config")
+app.add_typer(data_cli.app, name="data")
+app.command("emulator")(emulator_cli.emulator)
 
 
 def main() -> None:
