@@ -154,7 +154,9 @@ def test_the_adoption_key_is_stable_and_differs_per_resource_and_hyperparameters
     assert one.adoption_key == spec_from_props(_state(wait_timeout_seconds=7200)).adoption_key
 
 
-def test_training_data_the_service_would_reject_is_refused_with_the_validation_summary(tmp_path: Path) -> None:
+def test_training_data_the_service_would_reject_is_refused_with_the_validation_summary(
+    tmp_path: Path,
+) -> None:
     short = tmp_path / "short.jsonl"
     lines = (EXAMPLES / "training.jsonl").read_text(encoding="utf-8-sig").splitlines()[:3]
     short.write_text("\n".join(lines) + "\n", encoding="utf-8")
