@@ -1,0 +1,50 @@
+"""`ftstack report`: a job's loss and accuracy curves as a PNG and a Markdown summary, best checkpoint marked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ftstack.cli.errors import fail
+from ftstack.evaluation.chat_client import DEFAULT_API_VERSION, TOKEN_ENV, Endpoint
+from ftstack.reporting.job_client import JobReadError, fetch_job_records
+from ftstack.reporting.job_report import build_report, write_report
+from ftstack.reporting.training_results import ResultsFileError
+
+
+def report_command(
+    endpoint: Annotated[
+        str, typer.Option("--endpoint", help="Azure OpenAI endpoint, e.g. https://NAME.openai.azure.com.")
+    ],
+    job: Annotated[str, typer.Option("--job", help="Fine-tuning job id (ftjob-...).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for curves.png and report.md.")] = Path("report"),
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", envvar=TOKEN_ENV, help="Static bearer token (default: Entra ID).", show_default=False
+        ),
+    ] = None,
+    api_version: Annotated[
+        str, typer.Option("--api-version", help="Data-plane API version.")
+    ] = DEFAULT_API_VERSION,
+) -> None:
+    """Draw the job's training and validation curves and summarise its checkpoints and events."""
+    if not endpoint.startswith(("http://", "https://")):
+        fail(f"--endpoint {endpoint}: expected a URL like https://NAME.openai.azure.com")
+    console = Console(stderr=True)
+    try:
+        with console.status(f"reading {job}"):
+            records = fetch_job_records(Endpoint(endpoint, token, api_version), job)
+        report = build_report(records)
+    except (JobReadError, ResultsFileError) as exc:
+        fail(str(exc))
+    files = write_report(report, out)
+    out_console = Console()
+    if report.best is not None:
+        out_console.print(f"best checkpoint by validation loss: step {report.best.step}, {report.best_model}")
+    else:
+        out_console.print(f"no best checkpoint: {report.best_reason}")
+    out_console.print(f"wrote {files.curves_png} and {files.summary_md}")
