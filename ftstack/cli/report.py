@@ -11,7 +11,6 @@ from rich.console import Console
 from ftstack.cli.errors import fail
 from ftstack.evaluation.chat_client import DEFAULT_API_VERSION, TOKEN_ENV, Endpoint
 from ftstack.reporting.job_client import JobReadError, fetch_job_records
-from ftstack.reporting.job_report import build_report, write_report
 from ftstack.reporting.training_results import ResultsFileError
 
 
@@ -32,6 +31,9 @@ def report_command(
     ] = DEFAULT_API_VERSION,
 ) -> None:
     """Draw the job's training and validation curves and summarise its checkpoints and events."""
+    # Imported here: matplotlib takes a while to load, and no other command needs it.
+    from ftstack.reporting.job_report import build_report, write_report
+
     if not endpoint.startswith(("http://", "https://")):
         fail(f"--endpoint {endpoint}: expected a URL like https://NAME.openai.azure.com")
     console = Console(stderr=True)
