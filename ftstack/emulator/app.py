@@ -195,7 +195,8 @@ def _add_api_routes(app: FastAPI, resource: EmulatorResource, prefix: str) -> No
         resource.sync()
         purpose = request.query_params.get("purpose")
         records = [f for f in state.files.values() if purpose in (None, f.purpose)]
-        records.sort(key=lambda f: f.created_at, reverse=request.query_params.get("order", "desc") == "desc")
+        if request.query_params.get("order", "desc") == "desc":
+            records.reverse()
         items = [payloads.file_json(f) for f in records]
         return JSONResponse(
             payloads.page(items, request.query_params.get("after"), _limit(request, 10000, 10000))
@@ -259,9 +260,10 @@ def _add_api_routes(app: FastAPI, resource: EmulatorResource, prefix: str) -> No
             for key, value in request.query_params.items()
             if key.startswith("metadata[") and key.endswith("]")
         }
+        # Newest first, in creation order (ties in created_at keep it).
         jobs = [
             j
-            for j in sorted(state.jobs.values(), key=lambda j: (j.created_at, j.id), reverse=True)
+            for j in reversed(state.jobs.values())
             if all((j.metadata or {}).get(k) == v for k, v in wanted.items())
         ]
         items = [payloads.job_json(j, now) for j in jobs]
