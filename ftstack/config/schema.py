@@ -232,6 +232,35 @@ class MethodSpec(ConfigModel):
         return self
 
 
+class SweepSpec(ConfigModel):
+    """Hyperparameter values to try; the experiment runs their cross product."""
+
+    n_epochs: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
+    batch_size: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
+    learning_rate_multiplier: list[Annotated[float, Field(gt=0)]] = Field(default_factory=list)
+    seed: list[Annotated[int, Field(ge=0)]] = Field(default_factory=list)
+
+
+class ExperimentSpec(ConfigModel):
+    """Run a job as an experiment: on nested subsets of its training data and/or over a hyperparameter sweep."""
+
+    name: str | None = Field(default=None, pattern=NAME)  # default: the job's name
+    # Fractions of the training file (0 < f <= 1, e.g. 0.25) or example counts (e.g. 40).
+    subsets: list[Annotated[float, Field(gt=0, le=1, strict=True)] | Annotated[int, Field(ge=1)]] = Field(
+        default_factory=list
+    )
+    subset_seed: int = Field(default=0, ge=0)
+    sweep: SweepSpec = Field(default_factory=SweepSpec)
+    max_points: int = Field(default=12, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _something_to_vary(self) -> ExperimentSpec:
+        swept = any(getattr(self.sweep, f) for f in type(self.sweep).model_fields)
+        if not self.subsets and not swept:
+            raise ValueError("an experiment needs subsets, a sweep, or both")
+        return self
+
+
 class JobConfig(ConfigModel):
     """One fine-tuning job: base model and version, training type, data, method, and how to wait."""
 
@@ -247,6 +276,12 @@ class JobConfig(ConfigModel):
     vision: bool = False
     wait: bool = True
     wait_timeout_minutes: int = Field(default=720, ge=1, le=43200)
+    experiment: ExperimentSpec | None = None
+
+    @property
+    def experiment_name(self) -> str | None:
+        """The experiment's name (the job's name unless set), or None for a plain job."""
+        return None if self.experiment is None else self.experiment.name or self.name
 
 
 class FineTuningConfig(ConfigModel):
@@ -261,21 +296,34 @@ class StepSelect(ConfigModel):
     step: int = Field(ge=1)
 
 
-ModelSelect = Literal["final", "best_validation_loss"] | StepSelect
+ModelSelect = Literal["final", "best_validation_loss", "best_score"] | StepSelect
 
 
 class DeploymentModelRef(ConfigModel):
-    """What a deployment serves: a job's final model or chosen checkpoint, or an explicit fine-tuned model id."""
+    """What a deployment serves: a job's final model or chosen checkpoint, the best point of an experiment,
+    or an explicit fine-tuned model id."""
 
     job: str | None = None
+    experiment: str | None = None
     select: ModelSelect = "final"
+    # best_score: the evaluation scores written by `ftstack experiment report` (scores.json), relative to the project.
+    scores_file: str | None = None
     fine_tuned_model: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._:-]+\.ft-[A-Za-z0-9._:-]+$")
 
     @model_validator(mode="after")
     def _one_source(self) -> DeploymentModelRef:
-        if (self.job is None) == (self.fine_tuned_model is None):
+        if sum(x is not None for x in (self.job, self.experiment, self.fine_tuned_model)) != 1:
             raise ValueError(
-                "give exactly one of job (a job name in this stack) or fineTunedModel (a model id)"
+                "give exactly one of job (a job name in this stack), experiment (an experiment name in this "
+                "stack) or fineTunedModel (a model id)"
+            )
+        if self.experiment is not None and self.select not in ("best_validation_loss", "best_score"):
+            raise ValueError("an experiment's model is selected by best_validation_loss or best_score")
+        if self.experiment is None and self.select == "best_score":
+            raise ValueError("best_score selects among an experiment's points; use experiment: NAME")
+        if self.select == "best_score" and self.scores_file is None:
+            raise ValueError(
+                "best_score needs scoresFile: the scores.json written by `ftstack experiment report`"
             )
         return self
 

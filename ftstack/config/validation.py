@@ -97,16 +97,30 @@ def capability_problems(env: EnvironmentConfig, project_dir: Path | None = None)
                 )
             )
         deployment_names.add(deployment.name)
-        ref = deployment.model.job
-        if ref is not None and ref not in job_names:
-            known = ", ".join(job_names) or "none declared"
-            problems.append(
-                ConfigProblem(
-                    join_path("deployments", index, "model", "job"),
-                    f"{ref!r} is not a job of this stack; jobs: {known}",
-                )
-            )
+        problems += _model_ref_problems(env, index)
     return problems
+
+
+def _model_ref_problems(env: EnvironmentConfig, index: int) -> list[ConfigProblem]:
+    """A deployment's model must name a plain job or an experiment of this stack."""
+    ref = env.deployments[index].model
+    plain = [j.name for j in env.fine_tuning.jobs if j.experiment is None]
+    experiments = [j.experiment_name for j in env.fine_tuning.jobs if j.experiment_name]
+    if ref.job is not None and ref.job not in plain:
+        if ref.job in [j.name for j in env.fine_tuning.jobs]:
+            message = f"{ref.job!r} is an experiment; select its best point with experiment: {ref.job}"
+        else:
+            message = f"{ref.job!r} is not a job of this stack; jobs: {', '.join(plain) or 'none declared'}"
+        return [ConfigProblem(join_path("deployments", index, "model", "job"), message)]
+    if ref.experiment is not None and ref.experiment not in experiments:
+        known = ", ".join(str(e) for e in experiments) or "none declared"
+        return [
+            ConfigProblem(
+                join_path("deployments", index, "model", "experiment"),
+                f"{ref.experiment!r} is not an experiment of this stack; experiments: {known}",
+            )
+        ]
+    return []
 
 
 def _check_region(name: str, path: str, problems: list[ConfigProblem]) -> bool:
@@ -156,6 +170,8 @@ def _job_problems(
                 else f"{other.value} training is not offered for this model"
             )
             problems.append(ConfigProblem(join_path(*base, field), f"{'; '.join(decision.reasons)}; {hint}."))
+    if project_dir is not None and job.experiment is not None and (project_dir / job.training_file).is_file():
+        problems += _experiment_problems(job, index, project_dir / job.training_file)
     if project_dir is not None:
         for field, value in (("trainingFile", job.training_file), ("validationFile", job.validation_file)):
             if value is not None and not (project_dir / value).is_file():
@@ -166,6 +182,14 @@ def _job_problems(
                     )
                 )
     return problems
+
+
+def _experiment_problems(job: JobConfig, index: int, training_file: Path) -> list[ConfigProblem]:
+    from ftstack.experiments.expansion import expansion_problems
+    from ftstack.experiments.subsets import count_examples
+    from ftstack.training_data.rules import load_rules
+
+    return expansion_problems(job, index, count_examples(training_file), load_rules().min_examples)
 
 
 def _capability_problems_of_raw(raw: dict[str, Any], project_dir: Path | None) -> list[ConfigProblem]:

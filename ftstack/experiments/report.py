@@ -1,0 +1,124 @@
+"""`ftstack experiment report`: results of every point, pictures, the best point and a recommendation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ftstack.config.schema import EnvironmentConfig, JobConfig
+from ftstack.experiments.charts import learning_curve, sweep_comparison
+from ftstack.experiments.expansion import expand
+from ftstack.experiments.results import PointResult, best_point, collect, recommendation
+from ftstack.experiments.subsets import count_examples
+
+
+class ExperimentNotFoundError(ValueError):
+    """The stack declares no experiment of that name; the message lists those it does."""
+
+
+@dataclass
+class ExperimentReport:
+    """What the report found and where it wrote it."""
+
+    experiment: str
+    results: list[PointResult]
+    best: PointResult | None
+    best_reason: str
+    recommendation: str
+    files: list[Path]
+
+
+def find_experiment(env: EnvironmentConfig, name: str) -> JobConfig:
+    """The job that declares experiment `name`."""
+    for job in env.fine_tuning.jobs:
+        if job.experiment_name == name:
+            return job
+    known = ", ".join(str(j.experiment_name) for j in env.fine_tuning.jobs if j.experiment_name) or "none"
+    raise ExperimentNotFoundError(f"no experiment {name!r} in this stack; experiments: {known}")
+
+
+def account_endpoint(env: EnvironmentConfig) -> str:
+    """The account's data-plane endpoint, from its custom subdomain."""
+    return f"https://{env.account.custom_subdomain or env.account.name}.openai.azure.com/"
+
+
+def build_report(
+    job: JobConfig,
+    project_dir: Path,
+    jobs: list[dict[str, Any]],
+    checkpoints_of: Callable[[str], list[dict[str, Any]]],
+    out_dir: Path,
+    score_of: Callable[[PointResult], float] | None = None,
+) -> ExperimentReport:
+    """Collect every point's results, score them when `score_of` is given, and write results and pictures."""
+    name = job.experiment_name or job.name
+    points = expand(job, count_examples(project_dir / job.training_file))
+    results = collect(points, jobs, checkpoints_of)
+    if score_of is not None:
+        for result in results:
+            if result.fine_tuned_model:
+                result.score = score_of(result)
+    criterion = "best_score" if any(r.score is not None for r in results) else "best_validation_loss"
+    try:
+        best, why = best_point(results, criterion)  # type: ignore[arg-type]
+    except ValueError as exc:
+        best, why = None, str(exc)
+    advice = recommendation(results)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = []
+    if any(r.point.subset_size is not None for r in results) and best is not None:
+        files.append(
+            learning_curve(
+                results, best, out_dir / "learning_curve.png", f"Experiment {name}: learning curve"
+            )
+        )
+    if any(len(r.point.values) > 1 for r in results) and best is not None:
+        files.append(sweep_comparison(results, best, out_dir / "sweep.png", f"Experiment {name}: sweep"))
+    payload = {
+        "experiment": name,
+        "criterion": criterion,
+        "best": None
+        if best is None
+        else {"point": best.point.name, "model": best.fine_tuned_model, "reason": why},
+        "recommendation": advice,
+        "points": [r.to_json() for r in results],
+    }
+    (out_dir / "scores.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    files.append(out_dir / "scores.json")
+    (out_dir / "report.md").write_text(_markdown(name, results, best, why, advice, files), encoding="utf-8")
+    files.append(out_dir / "report.md")
+    return ExperimentReport(name, results, best, why, advice, files)
+
+
+def _markdown(
+    name: str, results: list[PointResult], best: PointResult | None, why: str, advice: str, files: list[Path]
+) -> str:
+    swept = sorted({k for r in results for k in r.point.values if k != "examples"})
+    header = ["point", "examples", *swept, "status", "train loss", "valid loss", "score"]
+    lines = [f"# Experiment `{name}`", "", f"**Recommendation:** {advice}", ""]
+    lines.append(
+        f"**Best point:** `{best.point.name}` ({why})" if best else f"**Best point:** none yet ({why})"
+    )
+    lines += ["", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in results:
+        mark = " **(best)**" if r is best else ""
+        cells = [
+            f"`{r.point.tag}`{mark}",
+            str(r.point.values["examples"]),
+            *(str(r.point.values.get(k, "")) for k in swept),
+            r.status,
+            _fmt(r.train_loss),
+            _fmt(r.valid_loss),
+            _fmt(r.score),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    pictures = [f for f in files if f.suffix == ".png"]
+    lines += ["", *[f"![{f.stem}]({f.name})" for f in pictures], ""]
+    return "\n".join(lines)
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
