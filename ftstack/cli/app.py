@@ -8,6 +8,7 @@ from ftstack.cli import config as config_cli
 from ftstack.cli import data as data_cli
 from ftstack.cli import emulator as emulator_cli
 from ftstack.cli import eval as eval_cli
+from ftstack.cli import experiment as experiment_cli
 from ftstack.cli import matrix as matrix_cli
 from ftstack.cli import report as report_cli
 
@@ -21,6 +22,7 @@ app = typer.Typer(
 app.add_typer(matrix_cli.app, name="matrix")
 app.add_typer(config_cli.app, name="config")
 app.add_typer(data_cli.app, name="data")
+app.add_typer(experiment_cli.app, name="experiment")
 app.command("emulator")(emulator_cli.emulator)
 app.command("eval")(eval_cli.eval_command)
 app.command("report")(report_cli.report_command)

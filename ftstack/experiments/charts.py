@@ -38,7 +38,7 @@ def learning_curve(results: list[PointResult], best: PointResult | None, path: P
         scored = [r for r in runs if r.score is not None]
         score_axis.plot(
             [float(r.point.values["examples"]) for r in scored],
-            [r.score for r in scored],
+            [r.score or 0.0 for r in scored],
             "s-",
             color="tab:blue",
             label="holdout score",
