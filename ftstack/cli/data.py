@@ -258,3 +258,7 @@ def split(
         )
     if result.errors:
         raise typer.Exit(EXIT_FOUND_PROBLEMS)
+
+
+if __name__ == "__main__":  # `python -m ftstack.cli.data`: the data commands without the rest of the CLI
+    app()

@@ -32,7 +32,8 @@ LocalFinding = tuple[int, str, str]  # (line within the chunk, code, message)
 @dataclass
 class ChunkResult:
     """What one chunk holds: its lines, capped findings with chunk-local line numbers, and one entry
-    per example in the per-example arrays (tokens, assistant tokens, messages, content hash, line)."""
+    per example in the per-example arrays (tokens, assistant tokens, messages); content hashes and
+    lines of the examples that are JSON objects."""
 
     start: int
     end: int
@@ -95,7 +96,6 @@ def scan_bytes(data: bytes, start: int, end: int, settings: CheckSettings) -> Ch
     """Check every line of `data`, the bytes [start, end) of a file."""
     ctx = _context(settings)
     cap = settings.finding_cap
-    limit = settings.example_token_limit
     check = check_dpo_example if settings.method == "dpo" else check_chat_example
     result = ChunkResult(start, end)
     if start == 0 and data.startswith(BOM):
@@ -112,8 +112,6 @@ def scan_bytes(data: bytes, start: int, end: int, settings: CheckSettings) -> Ch
         if not stripped:
             result.warning(number, Code.BLANK_LINE, "blank line; the service may reject it, remove it", cap)
             continue
-        result.example_lines.append(number)
-        result.hashes.append(int.from_bytes(blake2b(stripped, digest_size=8).digest(), "little"))
         try:
             text = stripped.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -140,12 +138,15 @@ def scan_bytes(data: bytes, start: int, end: int, settings: CheckSettings) -> Ch
             )
             _no_counts(result)
             continue
+        # duplicates are looked for among JSON objects only: a repeated broken line is already an error
+        result.example_lines.append(number)
+        result.hashes.append(int.from_bytes(blake2b(stripped, digest_size=8).digest(), "little"))
         try:
             tally = check(example, ctx)
         except RecursionError:
             tally = ExampleTally()
             tally.error(Code.INVALID_CONTENT, "the example is nested too deeply")
-        _record(result, number, tally, limit, cap)
+        _record(result, number, tally, settings)
     return result
 
 
@@ -155,9 +156,14 @@ def _no_counts(result: ChunkResult) -> None:
     result.messages.append(0)
 
 
-def _record(result: ChunkResult, number: int, tally: ExampleTally, limit: int, cap: int) -> None:
+def _record(result: ChunkResult, number: int, tally: ExampleTally, settings: CheckSettings) -> None:
+    limit, cap = settings.example_token_limit, settings.finding_cap
     for code, message in tally.errors:
         result.error(number, code, message, cap)
+    max_images = settings.rules.max_images_per_example
+    if tally.images > max_images:
+        message = f"the example has {tally.images} images; at most {max_images} per example"
+        result.error(number, Code.TOO_MANY_IMAGES, message, cap)
     if tally.limit_tokens > limit:
         result.over_limit += 1
         result.error(

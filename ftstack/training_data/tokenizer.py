@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import threading
@@ -13,7 +14,6 @@ from importlib import resources
 from pathlib import Path
 
 import tiktoken
-import tiktoken.load
 from tiktoken_ext import openai_public  # type: ignore[import-untyped]
 
 # A folder of rank files, named `<encoding>.tiktoken` or the way tiktoken names its cache entries
@@ -39,15 +39,28 @@ def _candidate_files(name: str, url: str) -> list[Path]:
     return files
 
 
+def _read_ranks(path: Path, expected_hash: str | None) -> dict[bytes, int] | None:
+    # tiktoken's load_tiktoken_bpe would also copy the file into its download cache; read it here
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if expected_hash and hashlib.sha256(data).hexdigest() != expected_hash:
+        return None  # a stale or foreign file under the right name: try the next place
+    ranks: dict[bytes, int] = {}
+    for line in data.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return ranks
+
+
 def _offline_loader(name: str) -> Callable[..., dict[bytes, int]]:
     def load(url: str, expected_hash: str | None = None) -> dict[bytes, int]:
         for path in _candidate_files(name, url):
-            if not path.is_file():
-                continue
-            data = path.read_bytes()
-            if expected_hash and hashlib.sha256(data).hexdigest() != expected_hash:
-                continue  # a stale or foreign file under the right name: try the next place
-            return tiktoken.load.load_tiktoken_bpe(str(path), expected_hash=expected_hash)
+            ranks = _read_ranks(path, expected_hash)
+            if ranks is not None:
+                return ranks
         places = ", ".join(str(p) for p in _candidate_files(name, url))
         raise EncodingUnavailableError(
             f"no valid rank file for the {name} encoding in {places}; "

@@ -1,0 +1,208 @@
+"""The engine: identical results whether run in one process or in workers, never crashes on any input,
+counts tokens as documented, and describes a file's distributions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from training_files import Writer, chat_example, row
+
+from ftstack.training_data import count_tokens, validate_file
+from ftstack.training_data.chunk import scan_bytes
+from ftstack.training_data.scan import scan_file, settings_for
+from ftstack.training_data.stats import distribution, stats_from_scan
+
+
+def _mixed_file(write_jsonl: Writer) -> Path:
+    lines: list[Any] = []
+    for i in range(300):
+        if i % 37 == 5:
+            lines.append('{"messages": [')
+        elif i % 41 == 7:
+            lines.append("")
+        elif i % 53 == 11:
+            lines.append(chat_example(3))  # a duplicate of line 4
+        elif i % 29 == 13:
+            lines.append({"messages": [{"role": "user", "content": f"q{i}"}]})
+        else:
+            lines.append(chat_example(i))
+    return write_jsonl(lines)
+
+
+def test_worker_processes_find_exactly_what_one_process_finds(write_jsonl: Writer) -> None:
+    path = _mixed_file(write_jsonl)
+    settings = settings_for(row("gpt-4o-mini"), "supervised")
+
+    alone = scan_file(path, settings, workers=1)
+    parallel = scan_file(path, settings, workers=2, chunk_bytes=2_000)
+
+    assert alone.errors and alone.warnings
+    assert parallel.errors == alone.errors
+    assert parallel.warnings == alone.warnings
+    assert (parallel.error_count, parallel.warning_count) == (alone.error_count, alone.warning_count)
+    assert list(parallel.tokens) == list(alone.tokens)
+    assert list(parallel.messages) == list(alone.messages)
+    assert parallel.duplicates == alone.duplicates == 6
+    assert parallel.lines == alone.lines == 300
+
+
+def test_progress_reports_bytes_up_to_the_file_size(write_jsonl: Writer) -> None:
+    path = _mixed_file(write_jsonl)
+    seen: list[int] = []
+
+    scan_file(
+        path,
+        settings_for(row("gpt-4o-mini"), "supervised"),
+        workers=2,
+        chunk_bytes=4_000,
+        progress=seen.append,
+    )
+
+    assert seen == sorted(seen)
+    assert seen[-1] == path.stat().st_size
+    assert len(seen) > 3
+
+
+def test_example_tokens_follow_the_chat_format_count(write_jsonl: Writer) -> None:
+    example = chat_example(1)
+    report = validate_file(write_jsonl([example] * 10), row("gpt-4o-mini"))
+    expected = 3 + sum(
+        3 + count_tokens(m["role"], "o200k_base") + count_tokens(m["content"], "o200k_base")
+        for m in example["messages"]
+    )
+    assistant = (
+        3
+        + count_tokens("assistant", "o200k_base")
+        + count_tokens(example["messages"][2]["content"], "o200k_base")
+    )
+
+    assert report.tokens.max_example == expected
+    assert report.tokens.total == 10 * expected
+    assert report.tokens.assistant == 10 * assistant
+    assert report.billed_tokens_estimate == 10 * expected * 10  # 10 examples: auto picks 10 epochs
+
+
+def test_weight_zero_messages_are_not_counted_as_trained_assistant_tokens(write_jsonl: Writer) -> None:
+    example = chat_example(1)
+    skipped = json.loads(json.dumps(example))
+    skipped["messages"].insert(2, {"role": "assistant", "content": "draft answer", "weight": 0})
+    skipped["messages"].insert(3, {"role": "user", "content": "again"})
+
+    plain = validate_file(write_jsonl([example] * 10, "a.jsonl"), row("gpt-4o-mini"))
+    weighted = validate_file(write_jsonl([skipped] * 10, "b.jsonl"), row("gpt-4o-mini"))
+
+    assert weighted.valid
+    assert weighted.tokens.assistant == plain.tokens.assistant
+    assert weighted.tokens.total > plain.tokens.total
+
+
+def test_the_example_limit_comes_from_the_model(write_jsonl: Writer) -> None:
+    long = {"messages": [{"role": "user", "content": " a" * 40_000}, {"role": "assistant", "content": "ok"}]}
+    path = write_jsonl([long] + [chat_example(i) for i in range(10)])
+
+    nano = validate_file(path, row("gpt-4.1-nano"))
+    mini = validate_file(path, row("gpt-4o-mini"))
+    turbo = validate_file(path, row("gpt-35-turbo", "0125"))
+
+    assert [(f.line, f.code) for f in nano.errors] == [(1, "example_too_long")]
+    assert "32,768" in nano.errors[0].message
+    assert (nano.tokens.limit, mini.tokens.limit, turbo.tokens.limit) == (32_768, 65_536, 16_385)
+    assert mini.valid
+    assert turbo.tokens.encoding == "cl100k_base" and not turbo.valid
+
+
+# --- robustness: nothing a user can put in a file crashes the validator ---
+
+_SETTINGS = [
+    settings_for(row("gpt-4o-mini"), "supervised"),
+    settings_for(row("gpt-4o"), "supervised"),
+    settings_for(row("gpt-4o"), "dpo"),
+]
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+_keys = st.sampled_from(
+    [
+        "role",
+        "content",
+        "name",
+        "weight",
+        "tool_calls",
+        "tool_call_id",
+        "function_call",
+        "type",
+        "text",
+        "image_url",
+        "url",
+        "detail",
+        "function",
+        "arguments",
+        "id",
+        "messages",
+        "tools",
+        "input",
+        "preferred_output",
+        "non_preferred_output",
+    ]
+)
+_roles = st.sampled_from(["system", "user", "assistant", "tool", "function", "bot"])
+_shaped = st.recursive(
+    _json | _roles,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_keys, inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.binary(max_size=400))
+def test_random_bytes_never_crash_the_validator(data: bytes) -> None:
+    for check in _SETTINGS:
+        result = scan_bytes(data, 0, len(data), check)
+        assert result.lines >= len(result.tokens)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.lists(_json | _shaped, min_size=1, max_size=5))
+def test_random_json_never_crashes_the_validator(values: list[Any]) -> None:
+    data = "\n".join(json.dumps(v) for v in values).encode()
+    for check in _SETTINGS:
+        result = scan_bytes(data, 0, len(data), check)
+        assert len(result.tokens) == len(values)
+
+
+# --- stats ---
+
+
+def test_distribution_gives_nearest_rank_percentiles() -> None:
+    d = distribution(list(range(1, 101)))
+
+    assert (d.min, d.p5, d.p50, d.p95, d.max) == (1, 6, 51, 95, 100)
+    assert d.mean == 50.5
+    assert distribution([]).count == 0
+
+
+def test_stats_describe_messages_tokens_roles_and_epochs(write_jsonl: Writer) -> None:
+    lines: list[Any] = [chat_example(i) for i in range(20)]
+    lines.append(
+        {"messages": [{"role": "user", "content": " a" * 33_000}, {"role": "assistant", "content": "ok"}]}
+    )
+    scan = scan_file(write_jsonl(lines), settings_for(row("gpt-4.1-nano"), "supervised"))
+
+    stats = stats_from_scan(scan, None, price_per_million=25.0)
+    data = stats.to_json()
+
+    assert data["messages_per_example"] == {"min": 2, "p5": 3, "p50": 3, "p95": 3, "max": 3, "mean": 3.0}
+    assert data["roles"] == {"assistant": 21, "system": 20, "user": 21}
+    assert data["examples_over_limit"] == 1
+    assert data["epochs"] == 4 and data["epochs_auto"] is True
+    assert "21 examples x 3 epochs is under 100" in stats.epochs_reason
+    capped = sum(min(t, 32_768) for t in scan.tokens)
+    assert data["billed_tokens"] == capped * 4
+    assert data["estimated_cost"] == round(capped * 4 * 25.0 / 1e6, 2)
+    assert stats_from_scan(scan, 2).billed_tokens == capped * 2
