@@ -120,6 +120,23 @@ def _limit(request: Request, default: int, highest: int) -> int:
     return int(raw)
 
 
+EXPIRY_SECONDS = (1_209_600, 2_592_000)
+
+
+def _expires_after(raw: object) -> int | None:
+    """Seconds after creation the file expires (`expires_after.seconds`, 14 to 30 days), if given."""
+    if raw is None:
+        return None
+    text = str(raw)
+    low, high = EXPIRY_SECONDS
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise bad_request(
+            f"expires_after.seconds must be from {low} (14 days) to {high} (30 days), not {text!r}.",
+            param="expires_after.seconds",
+        )
+    return int(text)
+
+
 def _job(resource: EmulatorResource, request: Request) -> JobRecord:
     ident = request.path_params["job_id"]
     job = resource.state.jobs.get(ident)
@@ -160,8 +177,11 @@ def _add_api_routes(app: FastAPI, resource: EmulatorResource, prefix: str) -> No
             raise bad_request(
                 f"purpose must be one of {', '.join(FILE_PURPOSES)}, not {purpose!r}.", param="purpose"
             )
+        expires_in = _expires_after(form.get("expires_after[seconds]") or form.get("expires_after.seconds"))
         content = await upload.read()
         record = resource.add_file(upload.filename or "upload.jsonl", str(purpose), content, now)
+        if expires_in is not None:
+            record.expires_at = record.created_at + expires_in
         resource.persist()
         return _created(payloads.file_json(record), v1, f"{request.base_url}openai/files/{record.id}")
 
