@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi.dynamic import (
@@ -27,9 +28,11 @@ from pulumi.dynamic import (
 from pulumi.runtime.rpc import UNKNOWN
 
 from ftstack.fine_tuning import inputs, lifecycle
-from ftstack.fine_tuning.client import open_client
 from ftstack.fine_tuning.errors import JobFailedError
 from ftstack.fine_tuning.inputs import INPUT_FIELDS, file_sha256
+
+if TYPE_CHECKING:
+    from ftstack.fine_tuning.client import FineTuningClient
 
 OUTPUT_FIELDS: tuple[str, ...] = (
     "job_id",
@@ -75,6 +78,13 @@ def _progress(resource_name: str) -> Callable[[str], None]:
     return report
 
 
+def _open_client(endpoint: str) -> AbstractContextManager[FineTuningClient]:
+    """A data-plane client; `openai` is imported here so check() and diff() (preview) never load it."""
+    from ftstack.fine_tuning.client import open_client
+
+    return open_client(endpoint)
+
+
 def _inputs_of(props: Mapping[str, Any]) -> dict[str, Any]:
     """Only the resource's inputs out of a property map (state outputs carry the inputs too)."""
     return {name: props.get(name) for name in INPUT_FIELDS}
@@ -101,13 +111,13 @@ class FineTuningJobProvider(ResourceProvider):
         """Upload, wait for processing, create (or adopt) the job, and wait for it when asked."""
         spec = inputs.spec_from_props(props)
         runtime = lifecycle.Runtime(progress=_progress(spec.resource_name))
-        with open_client(spec.endpoint) as service:
+        with _open_client(spec.endpoint) as service:
             state = lifecycle.create(service, spec, runtime)
         return CreateResult(state.job_id, {**_inputs_of(props), **state.outputs()})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """The job's current status, model and checkpoints; an empty id when the job is gone."""
-        with open_client(str(props["endpoint"])) as service:
+        with _open_client(str(props["endpoint"])) as service:
             state = lifecycle.refresh(service, id_)
         if state is None:
             return ReadResult("", {})
@@ -117,7 +127,7 @@ class FineTuningJobProvider(ResourceProvider):
         """In-place changes (wait settings, a moved file, same content): refresh, and wait when asked."""
         spec = inputs.spec_from_props(_news)
         runtime = lifecycle.Runtime(progress=_progress(spec.resource_name))
-        with open_client(spec.endpoint) as service:
+        with _open_client(spec.endpoint) as service:
             state = lifecycle.wait_more(service, spec, _id, runtime)
         if state is None:
             raise JobFailedError(_id, "missing", "the account no longer has this job; refresh the stack")
@@ -127,7 +137,7 @@ class FineTuningJobProvider(ResourceProvider):
         """Cancel the job if it still runs, and delete its uploaded data files."""
         spec = inputs.spec_from_props(_props)
         files = [str(f) for f in (_props.get("training_file_id"), _props.get("validation_file_id")) if f]
-        with open_client(spec.endpoint) as service:
+        with _open_client(spec.endpoint) as service:
             runtime = lifecycle.Runtime(progress=_progress(spec.resource_name))
             lifecycle.cancel_and_clean(service, spec, _id, files, runtime)
 

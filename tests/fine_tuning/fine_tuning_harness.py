@@ -100,7 +100,13 @@ def own_files(client: FineTuningClient) -> list[dict[str, Any]]:
 
 
 def _struct(props: dict[str, Any]) -> Any:
-    return asyncio.run(rpc.serialize_properties(props, {}))
+    # A private loop, as the dynamic server does: asyncio.run() would unset the thread's current loop,
+    # which pulumi.runtime.test relies on later in the same process.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(rpc.serialize_properties(props, {}))
+    finally:
+        loop.close()
 
 
 class DynamicProviderProcess:
