@@ -155,12 +155,15 @@ def eval_command(
             data=str(data),
         )
         cache = AnswerCache(out)
+        stderr = Console(stderr=True)
+        # A bar only where someone watches: piped or captured stderr keeps just the error lines.
         progress = Progress(
             TextColumn("asking deployments"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=Console(stderr=True),
+            console=stderr,
+            disable=not stderr.is_terminal,
         )
         with progress:
             task = progress.add_task("answers", total=None)

@@ -57,7 +57,10 @@ def wilson_interval(scores: Sequence[float]) -> Interval:
     z2 = _Z95 * _Z95
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)
     half = _Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return Interval(p, max(0.0, centre - half), min(1.0, centre + half), "wilson")
+    # At 0% or 100% the bound on that side is exact; do not let rounding move it.
+    low = 0.0 if p == 0 else max(0.0, centre - half)
+    high = 1.0 if p == 1 else min(1.0, centre + half)
+    return Interval(p, low, high, "wilson")
 
 
 def _percentile(sorted_values: Sequence[float], q: float) -> float:

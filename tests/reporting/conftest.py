@@ -1,0 +1,5 @@
+"""Fixtures of the report tests: an emulator with a trained job (see tests/evaluation/emulated_job.py)."""
+
+from tests.evaluation.emulated_job import job, trained_job
+
+__all__ = ["job", "trained_job"]
