@@ -24,7 +24,7 @@ def _reject_constant(name: str) -> object:
 
 
 # One decoder for every line; NaN and Infinity are Python extensions that JSON does not allow.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+JSON_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 LocalFinding = tuple[int, str, str]  # (line within the chunk, code, message)
 
@@ -105,7 +105,7 @@ def scan_bytes(data: bytes, start: int, end: int, settings: CheckSettings) -> Ch
     if lines and lines[-1] == b"":
         lines.pop()  # the text after the final newline is not a line
     result.lines = len(lines)
-    decode = _DECODER.decode
+    decode = JSON_DECODER.decode
     blake2b = hashlib.blake2b
     for number, raw in enumerate(lines, start=1):
         stripped = raw.strip(_WHITESPACE)

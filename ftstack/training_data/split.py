@@ -4,7 +4,6 @@ bucket, each example in exactly one half, original bytes and order kept."""
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from array import array
 from bisect import bisect_right
@@ -12,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from ftstack.training_data.chunk import BOM
+from ftstack.training_data.chunk import BOM, JSON_DECODER
 from ftstack.training_data.findings import Code, Finding
 
 _BUCKETS = 10  # length deciles
@@ -51,9 +50,23 @@ class _Index:
     has_bom: bool = False
 
 
+def _not_an_object(line: bytes) -> tuple[str, str] | None:
+    try:
+        value = JSON_DECODER.decode(line.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return Code.INVALID_UTF8, f"not UTF-8: {exc.reason}"
+    except (ValueError, RecursionError) as exc:
+        return Code.INVALID_JSON, f"not valid JSON: {exc}"
+    if not isinstance(value, dict):
+        return (
+            Code.NOT_AN_OBJECT,
+            f"the line is a JSON {type(value).__name__}; each line must be one JSON object",
+        )
+    return None
+
+
 def _index(path: Path, errors: list[Finding], cap: int = 100) -> _Index:
     index = _Index()
-    decoder = json.JSONDecoder()
     with path.open("rb") as handle:
         offset = 0
         first = handle.readline()
@@ -67,13 +80,9 @@ def _index(path: Path, errors: list[Finding], cap: int = 100) -> _Index:
             number += 1
             stripped = line.strip()
             if stripped:
-                try:
-                    if not isinstance(decoder.decode(stripped.decode("utf-8")), dict):
-                        raise ValueError("not an object")
-                except (ValueError, RecursionError) as exc:
-                    if len(errors) < cap:
-                        code = Code.INVALID_UTF8 if isinstance(exc, UnicodeDecodeError) else Code.INVALID_JSON
-                        errors.append(Finding(number, code, f"not a JSON object: {exc}"))
+                problem = _not_an_object(stripped)
+                if problem is not None and len(errors) < cap:
+                    errors.append(Finding(number, *problem))
                 index.lines.append(number)
                 index.offsets.append(offset)
                 index.lengths.append(len(line))
