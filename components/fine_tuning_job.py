@@ -32,6 +32,7 @@ from ftstack.fine_tuning.errors import JobFailedError
 from ftstack.fine_tuning.inputs import INPUT_FIELDS, file_sha256
 
 if TYPE_CHECKING:
+    from ftstack.config.schema import JobConfig
     from ftstack.fine_tuning.client import FineTuningClient
 
 OUTPUT_FIELDS: tuple[str, ...] = (
@@ -63,6 +64,30 @@ class FineTuningJobArgs:
     suffix: str | None = None
     wait: bool = True
     wait_timeout_seconds: int = 12 * 3600
+
+    @classmethod
+    def from_job_config(cls, job: JobConfig, endpoint: pulumi.Input[str], region: str) -> FineTuningJobArgs:
+        """The args of one stack job (`fineTuning.jobs[]`), its version resolved through the matrix for the
+        account's region when the stack leaves it out."""
+        from ftstack.catalog import TrainingType, load_matrix
+
+        training = TrainingType(job.training_type)
+        row = load_matrix().resolve_row(job.base_model, job.version, region, training, job.vision)
+        hyperparameters = {k: v for k, v in job.method.hyperparameters.model_dump().items() if v is not None}
+        return cls(
+            endpoint=endpoint,
+            base_model=row.model,
+            model_version=row.version,
+            training_type=training.value,
+            training_file=job.training_file,
+            validation_file=job.validation_file,
+            method=job.method.type,
+            hyperparameters=hyperparameters,
+            seed=job.seed,
+            suffix=job.suffix,
+            wait=job.wait,
+            wait_timeout_seconds=job.wait_timeout_minutes * 60,
+        )
 
 
 def _progress(resource_name: str) -> Callable[[str], None]:
@@ -149,6 +174,28 @@ def _sha256_or_none(path: str | None) -> str | None:
     return file_sha256(path)
 
 
+def provider_inputs(name: str, args: FineTuningJobArgs) -> dict[str, Any]:
+    """The resource's property map: its inputs with each data file's sha256, and every output seeded None."""
+    return {
+        "resource_name": name,
+        "endpoint": args.endpoint,
+        "base_model": args.base_model,
+        "model_version": args.model_version,
+        "training_type": args.training_type,
+        "training_file": args.training_file,
+        "training_file_sha256": _sha256_or_none(args.training_file),
+        "validation_file": args.validation_file,
+        "validation_file_sha256": _sha256_or_none(args.validation_file),
+        "method": args.method,
+        "hyperparameters": dict(args.hyperparameters),
+        "seed": args.seed,
+        "suffix": args.suffix,
+        "wait": args.wait,
+        "wait_timeout_seconds": args.wait_timeout_seconds,
+        **dict.fromkeys(OUTPUT_FIELDS),
+    }
+
+
 class FineTuningJob(Resource, module="ftstack", name="FineTuningJob"):
     """One fine-tuning job; replaced when its data, model, method or hyperparameters change."""
 
@@ -162,22 +209,4 @@ class FineTuningJob(Resource, module="ftstack", name="FineTuningJob"):
     validation_file_id: pulumi.Output[str | None]
 
     def __init__(self, name: str, args: FineTuningJobArgs, opts: pulumi.ResourceOptions | None = None):
-        props: dict[str, Any] = {
-            "resource_name": name,
-            "endpoint": args.endpoint,
-            "base_model": args.base_model,
-            "model_version": args.model_version,
-            "training_type": args.training_type,
-            "training_file": args.training_file,
-            "training_file_sha256": _sha256_or_none(args.training_file),
-            "validation_file": args.validation_file,
-            "validation_file_sha256": _sha256_or_none(args.validation_file),
-            "method": args.method,
-            "hyperparameters": dict(args.hyperparameters),
-            "seed": args.seed,
-            "suffix": args.suffix,
-            "wait": args.wait,
-            "wait_timeout_seconds": args.wait_timeout_seconds,
-            **dict.fromkeys(OUTPUT_FIELDS),
-        }
-        super().__init__(FineTuningJobProvider(), name, props, opts)
+        super().__init__(FineTuningJobProvider(), name, provider_inputs(name, args), opts)
