@@ -8,7 +8,6 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 
@@ -44,69 +43,42 @@ def demo_config() -> None:
             raise SystemExit(f"stack {stack} is invalid")
 
 
-def demo_fine_tuning_job(base_url: str | None = None) -> str:
-    """One job of the dev stack through the FineTuningJob provider's create, to succeeded, on the emulator at
-    `base_url` (or on one started for this step in the dev account's region); prints its checkpoints and
-    returns the job id."""
-    import dataclasses
+def demo_evaluation(base_url: str, job_id: str, out_dir: Path, token: str | None = None) -> None:
+    """Evaluate the demo job's model against its base on the holdout set (gated), then draw its curves.
+    Call it while the emulator that ran the job is still up; `token` is the one it was started with."""
     import os
-    from contextlib import nullcontext
 
-    from rich.table import Table
+    from ftstack.evaluation.chat_client import TOKEN_ENV, Endpoint
+    from ftstack.fine_tuning.client import TOKEN_ENV as FINE_TUNING_TOKEN_ENV
+    from ftstack.reporting.job_client import fetch_job_records
 
-    from ftstack.config import load_environment
-    from ftstack.emulator.server import running_emulator
-    from ftstack.fine_tuning.client import TOKEN_ENV
-
-    sys.path.insert(0, str(ROOT))  # components/ is a project directory, not part of the installed package
-    from components.fine_tuning_job import FineTuningJobArgs, FineTuningJobProvider, provider_inputs
-
-    heading("Fine-tuning job (dev stack, through the provider, on the emulator)")
-    _, env = load_environment("dev", ROOT)
-    job = env.fine_tuning.jobs[0]
-    region = env.account.region
-    # The emulator takes any bearer token unless started with one; the provider reads its token from the
-    # environment. Ten simulated minutes pass per second.
-    os.environ.setdefault(TOKEN_ENV, "ftstack-demo")
-    emulator = running_emulator(region=region, time_scale=600) if base_url is None else nullcontext(base_url)
-    with emulator as url:
-        args = FineTuningJobArgs.from_job_config(job, endpoint=url, region=region)
-        args = dataclasses.replace(
-            args,
-            training_file=str(ROOT / args.training_file),
-            validation_file=str(ROOT / args.validation_file) if args.validation_file else None,
-        )
-        provider = FineTuningJobProvider()
-        checked = provider.check({}, provider_inputs(job.name, args))
-        if checked.failures:
-            raise SystemExit("; ".join(f"{f.property}: {f.reason}" for f in checked.failures))
-        outs: dict[str, Any] = provider.create(checked.inputs).outs or {}
+    heading("Evaluation: fine-tuned model against its base, and the training curves")
+    # The emulator takes any bearer token unless started with one; the CLI reads it from FTSTACK_TOKEN.
+    token = token or os.environ.get(TOKEN_ENV) or os.environ.get(FINE_TUNING_TOKEN_ENV) or "ftstack-demo"
+    os.environ[TOKEN_ENV] = token
+    job = fetch_job_records(Endpoint(base_url, token), job_id).job
+    if not job.get("fine_tuned_model"):
+        raise SystemExit(f"job {job_id} has no fine-tuned model (status {job.get('status')})")
+    holdout = ROOT / "examples" / "support-chat" / "holdout.jsonl"
+    evaluation = ftstack(
+        "eval", "--endpoint", base_url, "--data", str(holdout), "--base", str(job["model"]),
+        "--candidate", str(job["fine_tuned_model"]), "--metric", "exact", "--metric", "ngram_similarity",
+        "--gate", "0.2", "--out", str(out_dir / "evaluation"),
+    )  # fmt: skip
+    if evaluation != 0:
+        raise SystemExit(f"the evaluation of {job['fine_tuned_model']} failed or did not pass its gate")
+    if ftstack("report", "--endpoint", base_url, "--job", job_id, "--out", str(out_dir / "report")) != 0:
+        raise SystemExit(f"the training report of {job_id} could not be written")
     console.print(
-        f"job [bold]{outs['job_id']}[/] {outs['status']}: {outs['fine_tuned_model']} "
-        f"({outs['trained_tokens']:,} trained tokens)"
+        f"curves: {out_dir / 'report' / 'curves.png'}; summaries: {out_dir / 'evaluation' / 'summary.md'}, "
+        f"{out_dir / 'report' / 'report.md'}"
     )
-    table = Table(title=f"Checkpoints of {job.name}")
-    for column in ("step", "train loss", "valid loss", "valid token accuracy"):
-        table.add_column(column, justify="right")
-    table.add_column("deployable model", overflow="fold")
-    for checkpoint in outs["checkpoints"]:
-        metrics = checkpoint["metrics"]
-        table.add_row(
-            str(checkpoint["step"]),
-            f"{metrics.get('train_loss', float('nan')):.4f}",
-            f"{metrics.get('valid_loss', float('nan')):.4f}",
-            f"{metrics.get('valid_mean_token_accuracy', float('nan')):.3f}",
-            checkpoint["fine_tuned_model_checkpoint"],
-        )
-    console.print(table)
-    return str(outs["job_id"])
 
 
 def main() -> None:
     """Run every demo step in order."""
     demo_matrix()
     demo_config()
-    demo_fine_tuning_job()
 
 
 if __name__ == "__main__":
