@@ -75,10 +75,21 @@ def demo_evaluation(base_url: str, job_id: str, out_dir: Path, token: str | None
     )
 
 
+def demo_training_data() -> None:
+    """Validate the example training and validation files for the dev model, and describe the training set."""
+    heading("Training data: validate and describe, offline")
+    data = ROOT / "examples" / "support-chat"
+    for name in ("training.jsonl", "validation.jsonl"):
+        if ftstack("data", "validate", str(data / name), "--model", "gpt-4o-mini") != 0:
+            raise SystemExit(f"examples/support-chat/{name} is invalid")
+    ftstack("data", "stats", str(data / "training.jsonl"), "--model", "gpt-4o-mini")
+
+
 def main() -> None:
     """Run every demo step in order."""
     demo_matrix()
     demo_config()
+    demo_training_data()
 
 
 if __name__ == "__main__":
