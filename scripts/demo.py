@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -43,6 +44,64 @@ def demo_config() -> None:
             raise SystemExit(f"stack {stack} is invalid")
 
 
+def demo_fine_tuning_job(base_url: str | None = None) -> str:
+    """One job of the dev stack through the FineTuningJob provider's create, to succeeded, on the emulator at
+    `base_url` (or on one started for this step in the dev account's region); prints its checkpoints and
+    returns the job id."""
+    import dataclasses
+    import os
+    from contextlib import nullcontext
+
+    from rich.table import Table
+
+    from ftstack.config import load_environment
+    from ftstack.emulator.server import running_emulator
+    from ftstack.fine_tuning.client import TOKEN_ENV
+
+    sys.path.insert(0, str(ROOT))  # components/ is a project directory, not part of the installed package
+    from components.fine_tuning_job import FineTuningJobArgs, FineTuningJobProvider, provider_inputs
+
+    heading("Fine-tuning job (dev stack, through the provider, on the emulator)")
+    _, env = load_environment("dev", ROOT)
+    job = env.fine_tuning.jobs[0]
+    region = env.account.region
+    # The emulator takes any bearer token unless started with one; the provider reads its token from the
+    # environment. Ten simulated minutes pass per second.
+    os.environ.setdefault(TOKEN_ENV, "ftstack-demo")
+    emulator = running_emulator(region=region, time_scale=600) if base_url is None else nullcontext(base_url)
+    with emulator as url:
+        args = FineTuningJobArgs.from_job_config(job, endpoint=url, region=region)
+        args = dataclasses.replace(
+            args,
+            training_file=str(ROOT / args.training_file),
+            validation_file=str(ROOT / args.validation_file) if args.validation_file else None,
+        )
+        provider = FineTuningJobProvider()
+        checked = provider.check({}, provider_inputs(job.name, args))
+        if checked.failures:
+            raise SystemExit("; ".join(f"{f.property}: {f.reason}" for f in checked.failures))
+        outs: dict[str, Any] = provider.create(checked.inputs).outs or {}
+    console.print(
+        f"job [bold]{outs['job_id']}[/] {outs['status']}: {outs['fine_tuned_model']} "
+        f"({outs['trained_tokens']:,} trained tokens)"
+    )
+    table = Table(title=f"Checkpoints of {job.name}")
+    for column in ("step", "train loss", "valid loss", "valid token accuracy"):
+        table.add_column(column, justify="right")
+    table.add_column("deployable model", overflow="fold")
+    for checkpoint in outs["checkpoints"]:
+        metrics = checkpoint["metrics"]
+        table.add_row(
+            str(checkpoint["step"]),
+            f"{metrics.get('train_loss', float('nan')):.4f}",
+            f"{metrics.get('valid_loss', float('nan')):.4f}",
+            f"{metrics.get('valid_mean_token_accuracy', float('nan')):.3f}",
+            checkpoint["fine_tuned_model_checkpoint"],
+        )
+    console.print(table)
+    return str(outs["job_id"])
+
+
 def demo_evaluation(base_url: str, job_id: str, out_dir: Path, token: str | None = None) -> None:
     """Evaluate the demo job's model against its base on the holdout set (gated), then draw its curves.
     Call it while the emulator that ran the job is still up; `token` is the one it was started with."""
@@ -75,21 +134,11 @@ def demo_evaluation(base_url: str, job_id: str, out_dir: Path, token: str | None
     )
 
 
-def demo_training_data() -> None:
-    """Validate the example training and validation files for the dev model, and describe the training set."""
-    heading("Training data: validate and describe, offline")
-    data = ROOT / "examples" / "support-chat"
-    for name in ("training.jsonl", "validation.jsonl"):
-        if ftstack("data", "validate", str(data / name), "--model", "gpt-4o-mini") != 0:
-            raise SystemExit(f"examples/support-chat/{name} is invalid")
-    ftstack("data", "stats", str(data / "training.jsonl"), "--model", "gpt-4o-mini")
-
-
 def main() -> None:
     """Run every demo step in order."""
     demo_matrix()
     demo_config()
-    demo_training_data()
+    demo_fine_tuning_job()
 
 
 if __name__ == "__main__":
