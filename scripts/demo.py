@@ -44,6 +44,48 @@ def demo_config() -> None:
             raise SystemExit(f"stack {stack} is invalid")
 
 
+def demo_training_data() -> None:
+    """Validate the example training and validation files for the dev model, and describe the training set."""
+    heading("Training data: validate and describe, offline")
+    data = ROOT / "examples" / "support-chat"
+    for name in ("training.jsonl", "validation.jsonl"):
+        if ftstack("data", "validate", str(data / name), "--model", "gpt-4o-mini") != 0:
+            raise SystemExit(f"examples/support-chat/{name} is invalid")
+    ftstack("data", "stats", str(data / "training.jsonl"), "--model", "gpt-4o-mini")
+
+
+def demo_evaluation(base_url: str, job_id: str, out_dir: Path, token: str | None = None) -> None:
+    """Evaluate the demo job's model against its base on the holdout set (gated), then draw its curves.
+    Call it while the emulator that ran the job is still up; `token` is the one it was started with."""
+    import os
+
+    from ftstack.evaluation.chat_client import TOKEN_ENV, Endpoint
+    from ftstack.fine_tuning.client import TOKEN_ENV as FINE_TUNING_TOKEN_ENV
+    from ftstack.reporting.job_client import fetch_job_records
+
+    heading("Evaluation: fine-tuned model against its base, and the training curves")
+    # The emulator takes any bearer token unless started with one; the CLI reads it from FTSTACK_TOKEN.
+    token = token or os.environ.get(TOKEN_ENV) or os.environ.get(FINE_TUNING_TOKEN_ENV) or "ftstack-demo"
+    os.environ[TOKEN_ENV] = token
+    job = fetch_job_records(Endpoint(base_url, token), job_id).job
+    if not job.get("fine_tuned_model"):
+        raise SystemExit(f"job {job_id} has no fine-tuned model (status {job.get('status')})")
+    holdout = ROOT / "examples" / "support-chat" / "holdout.jsonl"
+    evaluation = ftstack(
+        "eval", "--endpoint", base_url, "--data", str(holdout), "--base", str(job["model"]),
+        "--candidate", str(job["fine_tuned_model"]), "--metric", "exact", "--metric", "ngram_similarity",
+        "--gate", "0.2", "--out", str(out_dir / "evaluation"),
+    )  # fmt: skip
+    if evaluation != 0:
+        raise SystemExit(f"the evaluation of {job['fine_tuned_model']} failed or did not pass its gate")
+    if ftstack("report", "--endpoint", base_url, "--job", job_id, "--out", str(out_dir / "report")) != 0:
+        raise SystemExit(f"the training report of {job_id} could not be written")
+    console.print(
+        f"curves: {out_dir / 'report' / 'curves.png'}; summaries: {out_dir / 'evaluation' / 'summary.md'}, "
+        f"{out_dir / 'report' / 'report.md'}"
+    )
+
+
 def demo_fine_tuning_job(base_url: str | None = None) -> str:
     """One job of the dev stack through the FineTuningJob provider's create, to succeeded, on the emulator at
     `base_url` (or on one started for this step in the dev account's region); prints its checkpoints and
@@ -102,42 +144,11 @@ def demo_fine_tuning_job(base_url: str | None = None) -> str:
     return str(outs["job_id"])
 
 
-def demo_evaluation(base_url: str, job_id: str, out_dir: Path, token: str | None = None) -> None:
-    """Evaluate the demo job's model against its base on the holdout set (gated), then draw its curves.
-    Call it while the emulator that ran the job is still up; `token` is the one it was started with."""
-    import os
-
-    from ftstack.evaluation.chat_client import TOKEN_ENV, Endpoint
-    from ftstack.fine_tuning.client import TOKEN_ENV as FINE_TUNING_TOKEN_ENV
-    from ftstack.reporting.job_client import fetch_job_records
-
-    heading("Evaluation: fine-tuned model against its base, and the training curves")
-    # The emulator takes any bearer token unless started with one; the CLI reads it from FTSTACK_TOKEN.
-    token = token or os.environ.get(TOKEN_ENV) or os.environ.get(FINE_TUNING_TOKEN_ENV) or "ftstack-demo"
-    os.environ[TOKEN_ENV] = token
-    job = fetch_job_records(Endpoint(base_url, token), job_id).job
-    if not job.get("fine_tuned_model"):
-        raise SystemExit(f"job {job_id} has no fine-tuned model (status {job.get('status')})")
-    holdout = ROOT / "examples" / "support-chat" / "holdout.jsonl"
-    evaluation = ftstack(
-        "eval", "--endpoint", base_url, "--data", str(holdout), "--base", str(job["model"]),
-        "--candidate", str(job["fine_tuned_model"]), "--metric", "exact", "--metric", "ngram_similarity",
-        "--gate", "0.2", "--out", str(out_dir / "evaluation"),
-    )  # fmt: skip
-    if evaluation != 0:
-        raise SystemExit(f"the evaluation of {job['fine_tuned_model']} failed or did not pass its gate")
-    if ftstack("report", "--endpoint", base_url, "--job", job_id, "--out", str(out_dir / "report")) != 0:
-        raise SystemExit(f"the training report of {job_id} could not be written")
-    console.print(
-        f"curves: {out_dir / 'report' / 'curves.png'}; summaries: {out_dir / 'evaluation' / 'summary.md'}, "
-        f"{out_dir / 'report' / 'report.md'}"
-    )
-
-
 def main() -> None:
     """Run every demo step in order."""
     demo_matrix()
     demo_config()
+    demo_training_data()
     demo_fine_tuning_job()
 
 
