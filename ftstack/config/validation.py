@@ -14,11 +14,13 @@ from pydantic import BaseModel, ValidationError
 from ftstack.catalog import (
     CapabilityOverride,
     CatalogError,
+    ModelRow,
     TrainingType,
+    load_deployment_types,
     load_matrix,
 )
 from ftstack.config.problems import ConfigError, ConfigProblem, join_path
-from ftstack.config.schema import EnvironmentConfig, JobConfig
+from ftstack.config.schema import DeploymentConfig, EnvironmentConfig, JobConfig
 
 
 def parse_environment(
@@ -88,6 +90,12 @@ def capability_problems(env: EnvironmentConfig, project_dir: Path | None = None)
         problems += _job_problems(
             job, index, env.account.region if region_ok else None, overrides, project_dir
         )
+    # A deployment of a job refused here would only repeat the job's problem.
+    refused_jobs = {
+        job.name
+        for i, job in enumerate(env.fine_tuning.jobs)
+        if any(p.path.startswith(f"{join_path('fineTuning', 'jobs', i)}.") for p in problems)
+    }
     deployment_names: set[str] = set()
     for index, deployment in enumerate(env.deployments):
         if deployment.name in deployment_names:
@@ -98,7 +106,64 @@ def capability_problems(env: EnvironmentConfig, project_dir: Path | None = None)
             )
         deployment_names.add(deployment.name)
         problems += _model_ref_problems(env, index)
+        if region_ok and deployment.model.job not in refused_jobs:
+            row = served_base(env, deployment)
+            path = join_path("deployments", index)
+            sku = deployment_sku_problem(deployment, row, env.account.region, path, overrides)
+            problems += [sku] if sku is not None else []
     return problems
+
+
+def served_base(env: EnvironmentConfig, deployment: DeploymentConfig) -> ModelRow | None:
+    """The base model row of what a deployment serves: its job's (or experiment's), or the one an explicit
+    fine-tuned model id starts with; None when it cannot be told."""
+    ref = deployment.model
+    matrix = load_matrix()
+    if ref.fine_tuned_model is not None:
+        return next(
+            (r for r in matrix.rows if ref.fine_tuned_model.startswith(f"{r.azure_base_model}.")), None
+        )
+    if ref.job is not None:
+        job = next((j for j in env.fine_tuning.jobs if j.name == ref.job), None)
+    else:
+        job = next((j for j in env.fine_tuning.jobs if j.experiment_name == ref.experiment), None)
+    if job is None:
+        return None
+    try:
+        return matrix.resolve_row(
+            job.base_model, job.version, env.account.region, TrainingType(job.training_type), job.vision
+        )
+    except CatalogError:
+        return None  # the job's own problem is reported at its key
+
+
+def deployment_sku_problem(
+    deployment: DeploymentConfig,
+    base: ModelRow | None,
+    region: str,
+    path: str,
+    overrides: list[CapabilityOverride] | tuple[CapabilityOverride, ...] = (),
+) -> ConfigProblem | None:
+    """A problem when fine-tuned `base` models cannot be deployed with the deployment's SKU in `region`.
+
+    A stack's standard-training override for the model in `region` also vouches for Standard (regional)
+    deployments there: the justified region serves the model.
+    """
+    if base is None:
+        return None
+    decision = load_deployment_types().check(deployment.sku, base.model, base.version, region)
+    if decision.allowed:
+        return None
+    where = load_matrix().regions.get(region).name
+    for override in overrides:
+        if (
+            deployment.sku == "Standard"
+            and override.training is TrainingType.STANDARD
+            and (override.model, override.version) == (base.model, base.version)
+            and load_matrix().regions.get(override.region).name == where
+        ):
+            return None
+    return ConfigProblem(f"{path}.sku", decision.message)
 
 
 def _model_ref_problems(env: EnvironmentConfig, index: int) -> list[ConfigProblem]:

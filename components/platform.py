@@ -1,0 +1,251 @@
+"""FineTuningPlatform: one environment's account, private link, access, monitoring, jobs and deployments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from components.access import AccessAssignments, AccessAssignmentsArgs
+from components.account import OpenAIAccount, OpenAIAccountArgs
+from components.deployment import ModelDeployment, ModelDeploymentArgs
+from components.fine_tuning_job import FineTuningJob, FineTuningJobArgs
+from components.monitoring import Monitoring, MonitoringArgs
+from components.network import PrivateLink, PrivateLinkArgs, missing_zones
+from ftstack.catalog import TrainingType, load_matrix
+from ftstack.config import ConfigError, ConfigProblem, EnvironmentConfig, capability_overrides
+from ftstack.config.problems import join_path
+from ftstack.config.schema import DeploymentConfig, JobConfig
+from ftstack.config.validation import deployment_sku_problem, served_base
+from ftstack.promotion import PromotionError, Selection, select_model
+
+MANAGED_BY = "ftstack"
+
+
+@dataclass(frozen=True)
+class FineTuningPlatformArgs:
+    """The validated environment config, and the stack file it came from (named in errors)."""
+
+    environment: EnvironmentConfig
+    source: str | None = None
+
+
+def platform_tags(env: EnvironmentConfig) -> dict[str, str]:
+    """The tags every resource gets: the stack's own, then environment, residency and manager."""
+    residency = ",".join(env.residency.allowed_geographies) or "none"
+    return {
+        **env.account.tags,
+        "environment": env.name,
+        "data-residency": residency,
+        "managed-by": MANAGED_BY,
+    }
+
+
+def platform_problems(env: EnvironmentConfig) -> list[ConfigProblem]:
+    """Problems only the platform sees (DNS zones for the account kind, what it cannot build yet), plus the
+    deployment-type check again, so no resource registers for a config that skipped validation."""
+    problems: list[ConfigProblem] = []
+    endpoint = env.network.private_endpoint
+    if endpoint is not None:
+        missing = missing_zones(env.account.kind, endpoint)
+        if missing:
+            problems.append(
+                ConfigProblem(
+                    "network.privateEndpoint.dnsZones.existingZoneIds",
+                    f"a {env.account.kind} account needs the zones {', '.join(missing)} too; give their ids "
+                    "or set dnsZones.create: true",
+                )
+            )
+    for index, deployment in enumerate(env.deployments):
+        path = join_path("deployments", index)
+        if deployment.model.experiment is not None:
+            problems.append(
+                ConfigProblem(
+                    f"{path}.model.experiment",
+                    "the Pulumi program deploys a job's model or a fineTunedModel id; deploy the chosen "
+                    "experiment point with fineTunedModel (see `ftstack experiment report`)",
+                )
+            )
+        base = served_base(env, deployment)
+        problem = deployment_sku_problem(
+            deployment, base, env.account.region, path, capability_overrides(env)
+        )
+        if problem is not None:
+            problems.append(problem)
+    return problems
+
+
+class FineTuningPlatform(pulumi.ComponentResource):
+    """Everything `pulumi up -s <env>` creates, composed from the validated stack config.
+
+    Outputs: `endpoint`, `account_id`, `account_name`, `deployment_names` and `deployment_models`
+    ({deployment: {"model", "reason"}}: the served model and why it was chosen).
+    """
+
+    endpoint: pulumi.Output[str]
+    account_id: pulumi.Output[str]
+    account_name: pulumi.Output[str]
+    deployment_names: list[str]
+    deployment_models: pulumi.Output[dict[str, dict[str, str]]]
+
+    def __init__(self, name: str, args: FineTuningPlatformArgs, opts: pulumi.ResourceOptions | None = None):
+        env = args.environment
+        problems = platform_problems(env)
+        if problems:
+            raise ConfigError(problems, args.source)
+        super().__init__("ftstack:platform:FineTuningPlatform", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = platform_tags(env)
+        region = env.account.region
+
+        self.account = OpenAIAccount(env.account.name, OpenAIAccountArgs(env.account, tags), child)
+        reach: list[pulumi.Resource] = [self.account.account]  # what a job's runner needs before it calls
+
+        self.private_link: PrivateLink | None = None
+        if env.network.private_endpoint is not None:
+            spec = env.network.private_endpoint
+            self.private_link = PrivateLink(
+                f"{env.account.name}-private-link",
+                PrivateLinkArgs(
+                    account_id=self.account.account_id,
+                    account_name=env.account.name,
+                    account_kind=env.account.kind,
+                    resource_group_name=self.account.resource_group_name,
+                    location=spec.region or region,
+                    spec=spec,
+                    tags=tags,
+                ),
+                child,
+            )
+            reach += [self.private_link.endpoint, self.private_link.zone_group]
+
+        self.access: AccessAssignments | None = None
+        if env.access.role_assignments:
+            self.access = AccessAssignments(
+                f"{env.account.name}-access",
+                AccessAssignmentsArgs(
+                    account_id=self.account.account_id,
+                    account_name=env.account.name,
+                    resource_group_name=self.account.resource_group_name,
+                    assignments=env.access.role_assignments,
+                ),
+                child,
+            )
+            reach += self.access.assignments
+
+        self.monitoring: Monitoring | None = None
+        if env.monitoring.diagnostics is not None:
+            self.monitoring = Monitoring(
+                f"{env.account.name}-monitoring",
+                MonitoringArgs(
+                    account_id=self.account.account_id,
+                    account_name=env.account.name,
+                    resource_group_name=self.account.resource_group_name,
+                    location=region,
+                    spec=env.monitoring.diagnostics,
+                    tags=tags,
+                ),
+                child,
+            )
+
+        self.jobs: dict[str, FineTuningJob] = {}
+        for job in env.fine_tuning.jobs:
+            if job.experiment is None:  # an experiment's points are run by `ftstack experiment`
+                self.jobs[job.name] = self._job(job, region, reach)
+
+        self.deployments: list[ModelDeployment] = []
+        chosen: dict[str, pulumi.Output[Selection]] = {}
+        previous: pulumi.Resource | None = None
+        for index, deployment in enumerate(env.deployments):
+            selection = self._selection(deployment, join_path("deployments", index, "model"), args.source)
+            chosen[deployment.name] = selection
+            component = ModelDeployment(
+                deployment.name,
+                ModelDeploymentArgs(
+                    account_name=self.account.account_name,
+                    resource_group_name=self.account.resource_group_name,
+                    deployment=deployment,
+                    model=selection.apply(lambda s: s.model),
+                    region=region,
+                    base=served_base(env, deployment),
+                    overrides=tuple(capability_overrides(env)),
+                    after=previous,
+                    key_path=join_path("deployments", index),
+                    source=args.source,
+                ),
+                child,
+            )
+            previous = component.resource
+            self.deployments.append(component)
+
+        self.endpoint = self.account.endpoint
+        self.account_id = self.account.account_id
+        self.account_name = self.account.account_name
+        self.deployment_names = [d.name for d in env.deployments]
+        self.deployment_models = (
+            pulumi.Output.all(**{name: s.apply(_served) for name, s in chosen.items()})
+            if chosen
+            else pulumi.Output.from_input({})
+        )
+        self.register_outputs(
+            {
+                "endpoint": self.endpoint,
+                "account_id": self.account_id,
+                "deployment_names": self.deployment_names,
+                "deployment_models": self.deployment_models,
+            }
+        )
+
+    def _job(self, job: JobConfig, region: str, reach: list[pulumi.Resource]) -> FineTuningJob:
+        """The job's resource; it waits for the account and for what lets the runner reach it."""
+        base = load_matrix().resolve_row(
+            job.base_model, job.version, region, TrainingType(job.training_type), job.vision
+        )
+        hyperparameters: dict[str, Any] = job.method.hyperparameters.model_dump(exclude_none=True)
+        return FineTuningJob(
+            job.name,
+            FineTuningJobArgs(
+                endpoint=self.account.endpoint,
+                base_model=base.model,
+                model_version=base.version,
+                training_type=job.training_type,
+                training_file=job.training_file,
+                validation_file=job.validation_file,
+                method=job.method.type,
+                hyperparameters=hyperparameters,
+                seed=job.seed,
+                suffix=job.suffix,
+                wait=job.wait,
+                wait_timeout_seconds=job.wait_timeout_minutes * 60,
+            ),
+            pulumi.ResourceOptions(parent=self, depends_on=reach),
+        )
+
+    def _selection(
+        self, deployment: DeploymentConfig, key_path: str, source: str | None
+    ) -> pulumi.Output[Selection]:
+        """The model a deployment serves: promoted from its job's outputs, or the explicit model id."""
+        ref = deployment.model
+        if ref.job is None:
+            explicit = Selection(
+                str(ref.fine_tuned_model), "the fine-tuned model id given in the stack config"
+            )
+            return pulumi.Output.from_input(explicit)
+        job = self.jobs[ref.job]
+        select = ref.select
+
+        def choose(values: list[Any]) -> Selection:
+            try:
+                return select_model(values[0], values[1] or [], select)
+            except PromotionError as exc:
+                raise ConfigError(
+                    [ConfigProblem(f"{key_path}.select", f"job {ref.job!r}: {exc}")], source
+                ) from None
+
+        return pulumi.Output.all(job.fine_tuned_model, job.checkpoints).apply(choose)
+
+
+def _served(selection: Selection) -> dict[str, str]:
+    """A selection as the `deploymentModels` export shows it."""
+    return {"model": selection.model, "reason": selection.reason}

@@ -1,0 +1,81 @@
+"""Built-in Azure roles by readable name, with their role definition ids, loaded from data/roles.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ftstack.catalog.errors import CatalogError
+
+GUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+class _Role(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    id: str = Field(pattern=GUID)
+    purpose: str
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    schema_version: Literal[1] = Field(alias="schemaVersion")
+    source: dict[str, object]
+    roles: list[_Role]
+
+    @model_validator(mode="after")
+    def _unique(self) -> _File:
+        for attr in ("name", "id"):
+            values = [getattr(r, attr) for r in self.roles]
+            if len(set(values)) != len(values):
+                raise ValueError(f"duplicate role {attr}")
+        return self
+
+
+@dataclass(frozen=True)
+class BuiltInRole:
+    """A built-in role: readable name, role definition GUID and what it is for."""
+
+    name: str
+    guid: str
+    purpose: str
+
+    def definition_id(self, subscription_id: str) -> str:
+        """The role definition's ARM id in a subscription (the form role assignments take)."""
+        return (
+            f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{self.guid}"
+        )
+
+
+class RoleTable:
+    """The built-in roles a stack may grant, by name."""
+
+    def __init__(self, roles: list[BuiltInRole]):
+        self._roles = {r.name: r for r in roles}
+
+    def names(self) -> list[str]:
+        """Every role name, in file order."""
+        return list(self._roles)
+
+    def get(self, name: str) -> BuiltInRole:
+        """The role called `name`; CatalogError naming the known roles otherwise."""
+        try:
+            return self._roles[name]
+        except KeyError:
+            raise CatalogError(f"unknown role {name!r}; known roles: {', '.join(self._roles)}") from None
+
+
+@cache
+def load_roles() -> RoleTable:
+    """The shipped built-in role table, validated on first use."""
+    text = resources.files("ftstack.catalog").joinpath("data/roles.yaml").read_text(encoding="utf-8")
+    try:
+        parsed = _File.model_validate(yaml.safe_load(text))
+    except ValueError as exc:
+        raise CatalogError(f"ftstack/catalog/data/roles.yaml is invalid: {exc}") from exc
+    return RoleTable([BuiltInRole(r.name, r.id, r.purpose) for r in parsed.roles])
