@@ -38,7 +38,8 @@ INPUT_FIELDS: tuple[str, ...] = (
     "wait",
     "wait_timeout_seconds",
 )
-SUFFIX_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
+# The service takes 1 to 40 characters from a-z, A-Z, 0-9, "-" and "_".
+SUFFIX_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 MAX_SEED = 2_147_483_647
 
 if TYPE_CHECKING:
@@ -173,7 +174,7 @@ def check_inputs(news: Mapping[str, Any], unknown: object = object()) -> tuple[d
             inputs["seed"] = whole
     suffix = inputs.get("suffix")
     if suffix is not None and not (isinstance(suffix, str) and SUFFIX_PATTERN.match(suffix)):
-        failures.append(("suffix", f"{suffix!r} is not valid; use 1 to 40 characters from A-Z a-z 0-9 . _ -"))
+        failures.append(("suffix", f"{suffix!r} is not valid; use 1 to 40 characters from A-Z a-z 0-9 _ -"))
 
     inputs["wait"] = bool(inputs.get("wait", True))
     timeout = _whole(inputs.get("wait_timeout_seconds"))

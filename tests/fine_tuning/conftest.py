@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from fine_tuning_harness import DynamicProviderProcess, Emulator, start_emulator
+from fine_tuning_harness import Account, DynamicProviderProcess, Emulator, start_emulator, target_account
+
+
+@pytest.fixture
+def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[Account]:
+    """A real account when FTSTACK_TEST_ENDPOINT is set, else an emulator (see target_account)."""
+    yield from target_account(monkeypatch)
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ EXAMPLES = ROOT / "examples" / "support-chat"
 TOKEN = "test-token"
 # Ten simulated minutes per real second: a small job ends in about a second.
 TIME_SCALE = 600.0
+REAL_ENDPOINT_ENV = "FTSTACK_TEST_ENDPOINT"
 URN = "urn:pulumi:test::ftstack::pulumi-python:dynamic/ftstack:FineTuningJob::{name}"
 
 
@@ -58,6 +59,42 @@ class Emulator:
     def client(self) -> FineTuningClient:
         """A fine-tuning client of this emulator (token from the environment the fixture set)."""
         return FineTuningClient(Connection(endpoint=self.url))
+
+
+@dataclass(frozen=True)
+class Account:
+    """The account a lifecycle test runs against, and the job it trains there."""
+
+    endpoint: str
+    real: bool
+    base_model: str
+    model_version: str
+    training_type: str
+    wait_seconds: int
+
+    @property
+    def azure_base_model(self) -> str:
+        """The base model id the API takes."""
+        return f"{self.base_model}-{self.model_version}"
+
+
+def target_account(monkeypatch: pytest.MonkeyPatch) -> Iterator[Account]:
+    """The real Azure OpenAI account named by FTSTACK_TEST_ENDPOINT (Entra ID through DefaultAzureCredential;
+    FTSTACK_TEST_MODEL, FTSTACK_TEST_MODEL_VERSION, FTSTACK_TEST_TRAINING_TYPE and FTSTACK_TEST_WAIT_SECONDS
+    choose the job), or else an emulator in francecentral."""
+    model = os.environ.get("FTSTACK_TEST_MODEL", "gpt-4.1-mini")
+    version = os.environ.get("FTSTACK_TEST_MODEL_VERSION", "2025-04-14")
+    real = os.environ.get(REAL_ENDPOINT_ENV)
+    if real:
+        monkeypatch.delenv(TOKEN_ENV, raising=False)
+        monkeypatch.delenv(ENDPOINT_ENV, raising=False)
+        training = os.environ.get("FTSTACK_TEST_TRAINING_TYPE", "standard")
+        yield Account(
+            real, True, model, version, training, int(os.environ.get("FTSTACK_TEST_WAIT_SECONDS", "14400"))
+        )
+        return
+    for emulator in start_emulator(monkeypatch, "francecentral"):
+        yield Account(emulator.url, False, model, version, "global", 60)
 
 
 def start_emulator(monkeypatch: pytest.MonkeyPatch, region: str) -> Iterator[Emulator]:

@@ -110,3 +110,18 @@ def test_a_training_type_the_region_refuses_gives_the_services_message_and_leave
     client = swedish_emulator.client()
     assert own_files(client) == []
     assert client.list_jobs() == []
+
+
+def test_turning_wait_on_for_a_running_job_waits_for_it_in_place(emulator: Emulator) -> None:
+    provider = FineTuningJobProvider()
+    created = provider.create(job_props(emulator.url, wait=False))
+    assert created.outs["status"] in ("pending", "running")
+    news = {**created.outs, "wait": True}
+    assert provider.diff(created.id, created.outs, news).replaces == []
+
+    updated = provider.update(created.id, created.outs, news)
+
+    assert updated.outs is not None
+    assert updated.outs["job_id"] == created.id
+    assert updated.outs["status"] == "succeeded"
+    assert updated.outs["wait"] is True
