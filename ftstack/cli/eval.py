@@ -33,6 +33,8 @@ from ftstack.evaluation.results import EvaluationResult
 from ftstack.evaluation.summary import write_outputs
 
 DEFAULT_METRICS = ["exact", "ngram_similarity"]
+# The shell convention for a run stopped by Ctrl-C.
+EXIT_INTERRUPTED = 130
 
 
 def _show(result: EvaluationResult, results_path: Path, summary_path: Path) -> None:
@@ -175,6 +177,11 @@ def eval_command(
             )
     except RequestFailedError as exc:
         fail(f"{exc} (answers received so far are cached in {out}; rerun to resume)")
+    except KeyboardInterrupt:
+        fail(
+            f"interrupted; answers received so far are cached in {out}; rerun to resume",
+            code=EXIT_INTERRUPTED,
+        )
     finally:
         client.close()
 

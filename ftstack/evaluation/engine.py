@@ -87,27 +87,43 @@ def collect_answers(
         cache.put(CachedAnswer(request.key, request.deployment, request.example.key, answer))
         return request.key
 
-    done = 0
     with ThreadPoolExecutor(max_workers=max(1, plan.concurrency), thread_name_prefix="ftstack-eval") as pool:
         futures: dict[Future[str], _Request] = {pool.submit(send, r): r for r in pending}
         remaining = set(futures)
-        while remaining:
-            finished, remaining = wait(remaining, return_when=FIRST_EXCEPTION)
-            for future in finished:
-                request = futures[future]
-                error = future.exception()
-                if error is None:
-                    fresh.add(future.result())
-                elif isinstance(error, RequestFailedError) and not error.fatal:
-                    failures.append(f"line {request.example.line}: {error}")
-                else:
-                    for other in remaining:
-                        other.cancel()
-                    raise error
-                done += 1
-                if progress:
-                    progress(done, total)
+        try:
+            _drain(futures, remaining, fresh, failures, total, progress)
+        except BaseException:
+            # Fatal error or Ctrl-C: drop what is queued; answers already received stay cached.
+            for future in futures:
+                future.cancel()
+            raise
     return fresh, failures
+
+
+def _drain(
+    futures: dict[Future[str], _Request],
+    remaining: set[Future[str]],
+    fresh: set[str],
+    failures: list[str],
+    total: int,
+    progress: ProgressHook | None,
+) -> None:
+    """Collect finished requests into `fresh` and `failures` until none remain; raises the first fatal one."""
+    done = 0
+    while remaining:
+        finished, remaining = wait(remaining, return_when=FIRST_EXCEPTION)
+        for future in finished:
+            request = futures[future]
+            error = future.exception()
+            if error is None:
+                fresh.add(future.result())
+            elif isinstance(error, RequestFailedError) and not error.fatal:
+                failures.append(f"line {request.example.line}: {error}")
+            else:
+                raise error
+            done += 1
+            if progress:
+                progress(done, total)
 
 
 def _percentile(values: Sequence[float], q: float) -> float:
