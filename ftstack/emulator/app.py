@@ -349,7 +349,7 @@ def _add_api_routes(app: FastAPI, resource: EmulatorResource, prefix: str) -> No
     async def list_models(request: Request) -> Response:
         _surface_checked(request)
         resource.sync()
-        items = [payloads.base_model_json(row) for row in load_matrix().rows]
+        items = [payloads.base_model_json(row, resource.settings.region) for row in load_matrix().rows]
         items += [
             payloads.fine_tuned_model_json(j, j.fine_tuned_model)
             for j in sorted(state.jobs.values(), key=lambda j: j.created_at)
@@ -364,7 +364,7 @@ def _add_api_routes(app: FastAPI, resource: EmulatorResource, prefix: str) -> No
         ident = request.path_params["model_id"]
         for row in load_matrix().rows:
             if row.azure_base_model == ident:
-                return JSONResponse(payloads.base_model_json(row))
+                return JSONResponse(payloads.base_model_json(row, resource.settings.region))
         for job in state.jobs.values():
             produced = [job.fine_tuned_model, *(c.fine_tuned_model_checkpoint for c in job.checkpoints)]
             if ident in produced:

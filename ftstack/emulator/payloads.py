@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ftstack.catalog import ModelRow
+from ftstack.catalog import ModelRow, TrainingType, load_matrix
 from ftstack.emulator import lifecycle
 from ftstack.emulator.state import CheckpointRecord, EventRecord, FileRecord, JobRecord
 
@@ -100,15 +100,18 @@ def checkpoint_json(job: JobRecord, checkpoint: CheckpointRecord) -> dict[str, A
     }
 
 
-def base_model_json(row: ModelRow) -> dict[str, Any]:
-    """A Model object for a base model that can be fine-tuned."""
+def base_model_json(row: ModelRow, region: str) -> dict[str, Any]:
+    """A Model object for a base model; `fine_tune` says whether this resource's region can train it
+    (with any training type), as the service's per-region model list does."""
+    matrix = load_matrix()
+    trainable = any(matrix.check(row.model, row.version, region, t).allowed for t in TrainingType)
     return {
         "object": "model",
         "id": row.azure_base_model,
         "created_at": _BASE_CREATED,
         "status": "succeeded",
         "capabilities": {
-            "fine_tune": True,
+            "fine_tune": trainable,
             "inference": True,
             "completion": False,
             "chat_completion": True,

@@ -146,3 +146,11 @@ def test_a_client_finds_its_job_again_by_metadata_and_paging(fast_emulator: str,
     assert [j.id for j in first_page.data] == [ids[2], ids[1]] and first_page.has_more
     assert [j.id for j in rest.data] == [ids[0]] and not rest.has_more
     assert [j.id for j in mine.data] == [ids[1]]
+
+
+def test_the_models_list_says_which_base_models_the_region_can_fine_tune() -> None:
+    with running_emulator(region="francecentral") as url:
+        models = {m.id: m.model_dump() for m in azure_client(url).models.list()}
+
+    assert models["gpt-4.1-mini-2025-04-14"]["capabilities"]["fine_tune"] is True
+    assert models["gpt-4o-mini-2024-07-18"]["capabilities"]["fine_tune"] is False
