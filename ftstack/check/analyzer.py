@@ -120,26 +120,25 @@ def reconcile_config(pack: PackInfo, config: Mapping[str, Any]) -> dict[str, tup
     for key in config:
         if key != ALL_POLICIES and key not in known:
             problems.append(f"policy config names {key!r}, which is not a policy of {pack.name}")
+    levels = ", ".join(LEVEL_VALUES)
     all_level = config.get(ALL_POLICIES)
     if all_level is not None and all_level not in LEVEL_VALUES:
-        problems.append(f"policy config 'all': {all_level!r} is not one of {', '.join(LEVEL_VALUES)}")
+        problems.append(f"policy config 'all': {all_level!r} is not one of {levels}")
     reconciled: dict[str, tuple[str, dict[str, Any]]] = {}
     for policy in pack.policies:
         entry = config.get(policy.name)
         given: dict[str, Any] = {}
-        level = all_level if isinstance(all_level, str) else policy.level
-        if isinstance(entry, str):
-            level = entry
-        elif isinstance(entry, Mapping):
+        level = all_level if all_level in LEVEL_VALUES else policy.level
+        own = entry.get("enforcementLevel") if isinstance(entry, Mapping) else entry
+        if isinstance(entry, Mapping):
             given = {k: v for k, v in entry.items() if k != "enforcementLevel"}
-            level = entry.get("enforcementLevel", level)
-        elif entry is not None:
+        elif entry is not None and not isinstance(entry, str):
             problems.append(f"policy config {policy.name!r} must be a level or an object, got {entry!r}")
-        if level not in LEVEL_VALUES:
-            problems.append(
-                f"policy config {policy.name!r}: level {level!r} is not one of {', '.join(LEVEL_VALUES)}"
-            )
-            continue
+            own = None
+        if own is not None and own not in LEVEL_VALUES:
+            problems.append(f"policy config {policy.name!r}: level {own!r} is not one of {levels}")
+        elif own is not None:
+            level = own
         properties = {k: s["default"] for k, s in policy.config_schema.items() if "default" in s} | given
         schema = {
             "type": "object",

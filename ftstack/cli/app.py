@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ftstack.cli import check as check_cli
 from ftstack.cli import config as config_cli
 from ftstack.cli import data as data_cli
 from ftstack.cli import emulator as emulator_cli
@@ -26,6 +27,8 @@ app.add_typer(experiment_cli.app, name="experiment")
 app.command("emulator")(emulator_cli.emulator)
 app.command("eval")(eval_cli.eval_command)
 app.command("report")(report_cli.report_command)
+app.command("check")(check_cli.check)
+app.command("policy-config")(check_cli.policy_config)
 
 
 def main() -> None:

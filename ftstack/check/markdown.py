@@ -1,0 +1,74 @@
+"""The check report as Markdown for a pull-request comment: a summary line, resources by type, violations
+grouped by policy with the remediation hint."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from ftstack.check.report import CheckReport, Violation
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary_line(report: CheckReport) -> str:
+    """One line: the verdict, the violations by level and the number of resources."""
+    mandatory, advisory = len(report.mandatory), len(report.advisory)
+    icon = "✅" if report.compliant else "❌"
+    verdict = "compliant" if report.compliant else "not compliant"
+    counts = []
+    if mandatory:
+        counts.append(_plural(mandatory, "mandatory violation"))
+    if advisory:
+        counts.append(_plural(advisory, "advisory violation"))
+    found = ", ".join(counts) if counts else "no violations"
+    return f"{icon} **{report.stack}**: {verdict}, {found}; {_plural(len(report.resources), 'resource')}"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: CheckReport) -> str:
+    """The whole report for one stack."""
+    kind = "production" if report.production else "non-production"
+    lines = [
+        f"### {summary_line(report)}",
+        "",
+        f"Environment `{report.environment}` ({kind}), enforcement {report.enforcement}, policy pack "
+        f"`{report.pack_name}` {report.pack_version}.",
+        "",
+        "| Resource type | Count | Names |",
+        "|---|---:|---|",
+    ]
+    for type_, count in report.resource_counts().items():
+        names = ", ".join(f"`{r.name}`" for r in report.resources if r.type == type_)
+        lines.append(f"| `{_cell(type_)}` | {count} | {_cell(names)} |")
+    if report.warnings:
+        lines += ["", "**Warnings**", ""]
+        lines += [f"- ⚠️ {_cell(w)}" for w in report.warnings]
+    if report.violations:
+        lines += ["", "**Violations**"]
+        ordered = sorted(report.violations, key=lambda v: (v.level != "mandatory", v.policy))
+        for policy, group in groupby(ordered, key=lambda v: v.policy):
+            lines += _policy_section(report, policy, list(group))
+    if report.notes:
+        lines += ["", "<details><summary>Notes</summary>", ""]
+        lines += [f"- {_cell(n)}" for n in report.notes]
+        lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def _policy_section(report: CheckReport, policy: str, violations: list[Violation]) -> list[str]:
+    info = report.policies.get(policy)
+    level = violations[0].level
+    severity = violations[0].severity
+    heading = f"`{policy}` ({level}, {severity} severity)"
+    lines = ["", f"- **{heading}**" + (f": {info.description}" if info else "")]
+    for violation in violations:
+        where = f"`{violation.resource}`" if violation.resource else "the stack"
+        lines.append(f"  - {where}: {_cell(violation.message)}")
+    if info and info.remediation:
+        lines.append(f"  - _Remediation:_ {_cell(info.remediation)}")
+    return lines

@@ -1,0 +1,137 @@
+"""`ftstack check`: run the real program under mocks, feed every resource to the real policy analyzer.
+
+The stand-in for `pulumi preview --policy-pack policies --policy-pack-config <generated>`: the stack's
+config is loaded the way the CLI loads it, the program runs in preview mode, the pack runs in its own
+`python -m pulumi.policy` process configured from the stack's residency settings (the same document the
+workflows pass to `pulumi preview`), and each resource is analyzed, then the whole stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from ftstack.check.analyzer import AnalyzedResource, Analyzer, AnalyzerError, Diagnostic, PolicyConfigError
+from ftstack.check.policy_settings import pack_config, policy_level_problems
+from ftstack.check.reachability import reachability_warnings
+from ftstack.check.report import CheckReport, PolicySummary, ReportedResource, Violation, shown_properties
+from ftstack.config import ConfigError, StackFileError, load_environment
+from ftstack.preview import DeclaredResource, ProgramError, run_program
+
+PACK_FOLDER = "policies"
+PREVIEW_NOTE_PREFIX = "can't run policy"
+
+Progress = Callable[[str], None]
+
+
+class CheckConfigError(ValueError):
+    """The stack cannot be checked as configured; `lines` holds one line per problem."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        super().__init__("\n".join(lines))
+
+
+def pack_version(pack_dir: Path) -> str:
+    """The pack's version from PulumiPolicy.yaml (the only version source of a Python pack)."""
+    meta = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text(encoding="utf-8")) or {}
+    return str(meta.get("version", "0.0.0"))
+
+
+def stack_pack_config(stack: str, project_dir: Path) -> dict[str, object]:
+    """The stack's `--policy-pack-config` document; CheckConfigError when its config has problems."""
+    try:
+        _, env = load_environment(stack, project_dir)
+    except StackFileError as exc:
+        raise CheckConfigError([str(exc)]) from None
+    except ConfigError as exc:
+        raise CheckConfigError(exc.lines()) from None
+    source = f"stacks/Pulumi.{stack}.yaml"
+    problems = [p.render(source) for p in policy_level_problems(env.residency)]
+    if problems:
+        raise CheckConfigError(problems)
+    return pack_config(env)
+
+
+def run_check(
+    stack: str, project_dir: Path, pack_dir: Path | None = None, progress: Progress | None = None
+) -> CheckReport:
+    """Check one stack: its resources and every policy violation; CheckConfigError for config problems."""
+    step = progress or (lambda _message: None)
+    pack_dir = (pack_dir or project_dir / PACK_FOLDER).resolve()
+    step("loading the stack config")
+    config = stack_pack_config(stack, project_dir)
+    _, env = load_environment(stack, project_dir)
+    step("running the program under mocks (preview)")
+    try:
+        run = run_program(project_dir, stack, preview=True)
+    except ProgramError as exc:
+        raise CheckConfigError(exc.lines) from None
+    step("starting the policy analyzer")
+    with Analyzer(pack_dir, python_path=[project_dir]) as analyzer:
+        info = analyzer.info()
+        try:
+            reconciled = analyzer.configure(config)
+        except PolicyConfigError as exc:
+            raise CheckConfigError(exc.problems) from None
+        analyzed = [_analyzed(r) for r in run.resources]
+        diagnostics: list[Diagnostic] = []
+        for resource in analyzed:
+            step(f"analyzing {resource.name}")
+            diagnostics += analyzer.analyze(resource)
+        step("analyzing the stack")
+        diagnostics += analyzer.analyze_stack(analyzed)
+    by_urn = {r.urn: r for r in run.resources}
+    violations, notes = [], []
+    for d in diagnostics:
+        if d.message.startswith(PREVIEW_NOTE_PREFIX):
+            notes.append(f"{d.policy}: {d.message}")
+            continue
+        declared = by_urn.get(d.urn)
+        violations.append(
+            Violation(
+                policy=d.policy,
+                level=d.level,
+                severity=d.severity,
+                resource=declared.name if declared else "",
+                type=declared.type if declared else "",
+                urn=d.urn,
+                message=d.message,
+            )
+        )
+    return CheckReport(
+        stack=stack,
+        environment=env.name,
+        production=env.production,
+        enforcement=env.residency.enforcement,
+        pack_name=info.name,
+        pack_version=pack_version(pack_dir),
+        resources=[
+            ReportedResource(r.type, r.name, r.urn, shown_properties(r.inputs, r.secret_paths))
+            for r in run.resources
+        ],
+        violations=violations,
+        policies={
+            p.name: PolicySummary(p.name, p.description, reconciled[p.name][0], p.severity, p.remediation)
+            for p in info.policies
+        },
+        notes=notes,
+        warnings=reachability_warnings(env),
+    )
+
+
+def _analyzed(resource: DeclaredResource) -> AnalyzedResource:
+    return AnalyzedResource(
+        type=resource.type,
+        name=resource.name,
+        urn=resource.urn,
+        properties=resource.inputs,
+        parent=resource.parent_urn or None,
+        dependencies=resource.dependencies,
+        property_dependencies=resource.property_dependencies,
+    )
+
+
+__all__ = ["AnalyzerError", "CheckConfigError", "run_check", "stack_pack_config"]

@@ -1,0 +1,92 @@
+"""`ftstack check` (the credential-free preview with the policy pack) and `ftstack policy-config`."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, fail, print_json
+from ftstack.config import StackFileError, find_project_dir
+
+StackOption = Annotated[str, typer.Option("--stack", help="Stack name: stacks/Pulumi.<NAME>.yaml.")]
+ProjectDir = Annotated[
+    Path | None,
+    typer.Option("--project-dir", help="Folder with Pulumi.yaml (default: the current folder or above)."),
+]
+
+
+class OutputFormat(StrEnum):
+    """How `ftstack check` prints its report."""
+
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+def _project(project_dir: Path | None) -> Path:
+    try:
+        return project_dir.resolve() if project_dir else find_project_dir()
+    except StackFileError as exc:
+        fail(str(exc))
+
+
+def check(
+    stack: StackOption,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="json (the CLI contract) or markdown (a PR comment).")
+    ] = OutputFormat.MARKDOWN,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Run the stack's program under mocks through the policy pack; exit 1 on any mandatory violation."""
+    from ftstack.check.analyzer import AnalyzerError
+    from ftstack.check.markdown import render_markdown
+    from ftstack.check.runner import CheckConfigError, run_check
+
+    folder = _project(project_dir)
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn(f"[bold]check {stack}[/bold] {{task.description}}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("", total=None)
+        try:
+            report = run_check(stack, folder, progress=lambda m: progress.update(task, description=m, advance=1))
+        except CheckConfigError as exc:
+            progress.stop()
+            fail(exc.lines)
+        except AnalyzerError as exc:
+            progress.stop()
+            fail(f"the policy analyzer failed: {exc}")
+    if output is OutputFormat.JSON:
+        print_json(report.to_json())
+    else:
+        typer.echo(render_markdown(report), nl=False)
+    if not report.compliant:
+        raise typer.Exit(EXIT_FOUND_PROBLEMS)
+
+
+def policy_config(
+    stack: StackOption,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the JSON here instead of stdout.")] = None,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Print the stack's `--policy-pack-config` JSON, generated from its residency settings."""
+    from ftstack.check.runner import CheckConfigError, stack_pack_config
+
+    try:
+        config = stack_pack_config(stack, _project(project_dir))
+    except CheckConfigError as exc:
+        fail(exc.lines)
+    if out is None:
+        print_json(config)
+    else:
+        out.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
