@@ -64,8 +64,8 @@ def _policy_section(report: CheckReport, policy: str, violations: list[Violation
     info = report.policies.get(policy)
     level = violations[0].level
     severity = violations[0].severity
-    heading = f"`{policy}` ({level}, {severity} severity)"
-    lines = ["", f"- **{heading}**" + (f": {info.description}" if info else "")]
+    heading = f"**`{policy}`** ({level}, {severity} severity)"
+    lines = ["", f"- {heading}" + (f": {info.description}" if info else "")]
     for violation in violations:
         where = f"`{violation.resource}`" if violation.resource else "the stack"
         lines.append(f"  - {where}: {_cell(violation.message)}")

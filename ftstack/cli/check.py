@@ -48,18 +48,22 @@ def check(
     from ftstack.check.runner import CheckConfigError, run_check
 
     folder = _project(project_dir)
+    console = Console(stderr=True)
     progress = Progress(
         SpinnerColumn(),
         TextColumn(f"[bold]check {stack}[/bold] {{task.description}}"),
         BarColumn(),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        console=console,
         transient=True,
+        disable=not console.is_terminal,  # stderr stays clean for CI logs and error lines
     )
     with progress:
         task = progress.add_task("", total=None)
         try:
-            report = run_check(stack, folder, progress=lambda m: progress.update(task, description=m, advance=1))
+            report = run_check(
+                stack, folder, progress=lambda m: progress.update(task, description=m, advance=1)
+            )
         except CheckConfigError as exc:
             progress.stop()
             fail(exc.lines)

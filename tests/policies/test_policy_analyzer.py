@@ -6,11 +6,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from policy_args import ACCOUNT, DEPLOYMENT, JOB, deployment, job, secure_account, urn, with_properties
 
 from ftstack.check.analyzer import AnalyzedResource, Analyzer, PolicyConfigError
 from ftstack.check.policy_settings import POLICY_NAMES, pack_config
 from ftstack.config import load_environment
+from tests.policies.policy_args import (
+    ACCOUNT,
+    DEPLOYMENT,
+    JOB,
+    deployment,
+    job,
+    secure_account,
+    urn,
+    with_properties,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"

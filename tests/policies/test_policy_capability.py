@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from policy_args import ACCOUNT, JOB, job, resource, secure_account, violations_of_stack
-
 from components.fine_tuning_job import TYPE_TOKEN
 from policies.ftstack_policies import capability
 from policies.ftstack_policies.resources import FINE_TUNING_JOB_TYPE
+from tests.policies.policy_args import ACCOUNT, JOB, job, resource, secure_account, violations_of_stack
 
 
 def _on_account(location: str, **job_inputs: object) -> list:

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from policy_args import (
+from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
+
+from ftstack.check.policy_settings import POLICY_NAMES, config_schemas
+from policies.ftstack_policies import PACK_NAME, all_policies
+from tests.policies.policy_args import (
     ACCOUNT,
     DEPLOYMENT,
     JOB,
@@ -15,10 +19,6 @@ from policy_args import (
     violations_of_resource,
     violations_of_stack,
 )
-from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
-
-from ftstack.check.policy_settings import POLICY_NAMES, config_schemas
-from policies.ftstack_policies import PACK_NAME, all_policies
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 TYPES = (ACCOUNT, DEPLOYMENT, PRIVATE_ENDPOINT, JOB, "azure-native:resources:ResourceGroup")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from policy_args import (
+from policies.ftstack_policies import residency
+from tests.policies.policy_args import (
     ACCOUNT,
     DEPLOYMENT,
     JOB,
@@ -13,8 +14,6 @@ from policy_args import (
     violations_of_resource,
     violations_of_stack,
 )
-
-from policies.ftstack_policies import residency
 
 EU = {"allowedGeographies": ["EU"]}
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from policy_args import (
+from policies.ftstack_policies import deployments, encryption, identity, network
+from tests.policies.policy_args import (
     ACCOUNT,
     DEPLOYMENT,
     PRIVATE_ENDPOINT,
@@ -13,8 +14,6 @@ from policy_args import (
     violations_of_stack,
     with_properties,
 )
-
-from policies.ftstack_policies import deployments, encryption, identity, network
 
 
 def test_an_account_with_public_network_access_disabled_passes():
