@@ -7,6 +7,7 @@ the files and the job it already made instead of paying twice.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -178,14 +179,22 @@ def refresh(service: Service, job_id: str) -> JobState | None:
 
 def ensure_trainable(service: Service, spec: JobSpec) -> None:
     """Raise ModelNotTrainableError, before anything is uploaded, when the account does not offer the
-    base model for fine-tuning (the account's region decides which models it lists)."""
+    base model for fine-tuning (the account's region decides which models it can fine-tune)."""
     model = service.retrieve_model(spec.azure_base_model)
-    capabilities = (model or {}).get("capabilities") or {}
-    if model is not None and capabilities.get("fine_tune", True):
-        return
+    if model is not None:
+        if ((model.get("capabilities") or {}).get("fine_tune", True)) is not False:
+            return
+        listed = service.list_models()
+    else:
+        try:
+            listed = service.list_models()
+        except ServiceError:
+            return  # The account cannot say; job creation will, with the service's own message.
+        if not listed:
+            return
     trainable = sorted(
         str(m.get("id"))
-        for m in service.list_models()
+        for m in listed
         if (m.get("capabilities") or {}).get("fine_tune") and not m.get("fine_tune")
     )
     offered = ", ".join(trainable) if trainable else "none"
@@ -204,8 +213,6 @@ def service_endpoint(service: Service, spec: JobSpec) -> str:
 def _read_data(path: str, expected_sha256: str) -> bytes:
     """The file's bytes, refusing content that changed since the inputs were checked."""
     content = Path(path).read_bytes()
-    import hashlib
-
     actual = hashlib.sha256(content).hexdigest()
     if actual != expected_sha256:
         raise DataChangedError(
@@ -373,6 +380,16 @@ def delete_files(service: Service, file_ids: list[str], rt: Runtime) -> None:
             rt.progress(f"could not delete file {file_id}: {error}")
 
 
+def _clean_up(service: Service, spec: JobSpec, held: list[str], rt: Runtime) -> None:
+    """Delete every file of this job's key when no job exists: this attempt's uploads, earlier leftovers,
+    and any copy a retried upload left; never hides the error that led here."""
+    try:
+        leftovers = [str(f["id"]) for f in _own_files(service, spec).values()]
+    except ServiceError:
+        leftovers = []
+    delete_files(service, list(dict.fromkeys([*held, *leftovers])), rt)
+
+
 def create(service: Service, spec: JobSpec, rt: Runtime | None = None) -> JobState:
     """Run a create to the end: preflight, adopt or upload and submit, then (with `wait`) wait within the
     bound. On any failure before the job exists, or when it fails, the uploaded files are deleted."""
@@ -394,10 +411,7 @@ def create(service: Service, spec: JobSpec, rt: Runtime | None = None) -> JobSta
             wait_for_files(service, files, rt)
             job = submit_job(service, spec, files, rt)
         except Exception:
-            # Nothing is left behind when no job exists: this attempt's uploads and earlier leftovers.
-            delete_files(
-                service, list(dict.fromkeys([*held, *(str(f["id"]) for f in existing.values())])), rt
-            )
+            _clean_up(service, spec, held, rt)
             raise
     if spec.wait:
         job = wait_for_job(service, job, rt)

@@ -56,6 +56,13 @@ class Emulator:
         """The armed fault rules with how often each fired."""
         return list(self.admin("GET", "/emulator/faults")["faults"])
 
+    def requests(self, route: str) -> int:
+        """How many API requests `METHOD /path` (ids as `{file_id}`, `{model}`...) reached the emulator since
+        the stats were last reset, on either surface."""
+        counts = self.admin("GET", "/emulator/stats")["routes"]
+        method, path = route.split(" ", 1)
+        return sum(counts.get(f"{method} {prefix}{path}", 0) for prefix in ("/openai", "/openai/v1"))
+
     def client(self) -> FineTuningClient:
         """A fine-tuning client of this emulator (token from the environment the fixture set)."""
         return FineTuningClient(Connection(endpoint=self.url))

@@ -130,3 +130,37 @@ def test_a_deploy_that_died_after_submitting_reruns_without_a_second_job(
     assert [j["id"] for j in client.list_jobs()] == [job_id]
     assert len(own_files(client)) == 2
     assert f"adopting job {job_id}" in second.stderr()
+
+
+def test_a_deploy_that_died_after_uploading_reuses_its_files_on_the_rerun(
+    emulator: Emulator, dynamic_provider: StartProvider
+) -> None:
+    # The first deploy uploads both files, then hangs waiting for them to be processed, and dies there.
+    emulator.inject(route="GET /files/*", kind="slow", delay=5, times=1)
+    emulator.admin("DELETE", "/emulator/stats")
+    first = dynamic_provider({TOKEN_ENV: TOKEN})
+    inputs = job_props(emulator.url)
+    client = emulator.client()
+    outcome: dict[str, BaseException] = {}
+
+    def deploy() -> None:
+        try:
+            first.create(inputs, "support-bot")
+        except grpc.RpcError as error:
+            outcome["error"] = error
+
+    attempt = threading.Thread(target=deploy)
+    attempt.start()
+    wait_until(lambda: len(own_files(client)) == 2)
+    first.kill()
+    attempt.join(timeout=10)
+    assert "error" in outcome, "the first deploy should have died while waiting for its files"
+
+    second = dynamic_provider({TOKEN_ENV: TOKEN})
+    job_id, outs = second.create(inputs, "support-bot")
+
+    assert outs["status"] == "succeeded"
+    assert "already uploaded as" in second.stderr()
+    assert emulator.requests("POST /files") == 2
+    assert {f["id"] for f in own_files(client)} == {outs["training_file_id"], outs["validation_file_id"]}
+    assert [j["id"] for j in client.list_jobs()] == [job_id]
