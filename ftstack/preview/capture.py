@@ -24,7 +24,8 @@ class DeclaredResource:
     `inputs` are the registered properties (camelCase, numbers as floats, secrets unwrapped; unknowns as
     UNKNOWN); `secret_paths` lists the property paths that were secret (`properties.encryption.keyName`,
     `items[0]`); `outputs` are what the mock provider returned; `dependencies` and
-    `property_dependencies` hold URNs; `parent_urn` is "" for top-level resources.
+    `property_dependencies` hold URNs; `parent_urn` of a top-level resource is the root stack's URN
+    (`...::pulumi:pulumi:Stack::<project>-<stack>`), which is not itself a declared resource.
     """
 
     type: str

@@ -109,6 +109,11 @@ class AzureMocks(pulumi.runtime.Mocks):
         properties = dict(inputs.get("properties") or {})
         identity = dict(inputs.get("identity") or {})
         subdomain = properties.get("customSubDomainName") or inputs.get("accountName")
+        # Input: a list of identity ids; output: a map of id -> {principalId, clientId}.
+        identity["userAssignedIdentities"] = {
+            str(identity_id): {} if self.preview else _principal(f"{self.stack}/{identity_id}")
+            for identity_id in identity.get("userAssignedIdentities") or []
+        }
         if self.preview:
             properties["endpoint"] = UNKNOWN
             identity["principalId"] = UNKNOWN
@@ -167,6 +172,14 @@ class AzureMocks(pulumi.runtime.Mocks):
             "validation_file_id": f"file-{digest[16:48]}" if validated else None,
         }
         return job_id, outputs
+
+
+def _principal(seed: str) -> dict[str, str]:
+    """A managed identity's deterministic principal and client ids."""
+    return {
+        "principalId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"principal/{seed}")),
+        "clientId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"client/{seed}")),
+    }
 
 
 def _epochs(hyperparameters: object) -> int:

@@ -30,10 +30,12 @@ __all__ = ["UNKNOWN", "DeclaredResource", "ProgramError", "ProgramRun", "run_pro
 
 
 class ProgramError(Exception):
-    """The program refused the stack (bad config, missing stack file): `lines` holds one line per problem."""
+    """The program refused the stack (bad config, missing stack file): `lines` holds one line per problem,
+    `declared` what registered before the refusal (empty when config checks refused it up front)."""
 
-    def __init__(self, lines: list[str]):
+    def __init__(self, lines: list[str], declared: list[DeclaredResource] | None = None):
         self.lines = lines
+        self.declared = declared or []
         super().__init__("\n".join(lines))
 
 
@@ -96,12 +98,11 @@ def run_program(project_dir: Path, stack: str, preview: bool) -> ProgramRun:
     try:
         # A fresh context: Pulumi keeps its settings, config and root stack in context variables.
         exports = contextvars.Context().run(run)
-    except pulumi.RunError as exc:
-        raise ProgramError(str(exc).splitlines()) from None
-    except ConfigError as exc:
-        raise ProgramError(exc.lines()) from None
-    except pulumi.ConfigMissingError as exc:
-        raise ProgramError([f"{config.source}: {exc}"]) from None
+    except Exception as exc:
+        lines = _refusal(exc, config.source)
+        if lines is None:
+            raise
+        raise ProgramError(lines, list(monitor.declared)) from None
     return ProgramRun(stack, preview, tree_order(monitor.declared), exports)
 
 
@@ -122,6 +123,26 @@ def tree_order(resources: list[DeclaredResource]) -> list[DeclaredResource]:
 
     walk("")
     return ordered
+
+
+def _refusal(exc: BaseException, source: str) -> list[str] | None:
+    """The problem lines when the program refused the stack, else None (a bug).
+
+    Pulumi re-raises an error from inside an apply wrapped in its own ValueError, so the whole chain
+    of causes is searched.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConfigError):
+            return current.lines()
+        if isinstance(current, pulumi.ConfigMissingError):
+            return [f"{source}: {' '.join(str(current).split())}"]
+        if isinstance(current, pulumi.RunError):
+            return str(current).splitlines()
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _resolved(value: Any) -> Any:
