@@ -127,18 +127,20 @@ def demo_fine_tuning_job(base_url: str | None = None) -> str:
         f"job [bold]{outs['job_id']}[/] {outs['status']}: {outs['fine_tuned_model']} "
         f"({outs['trained_tokens']:,} trained tokens)"
     )
-    table = Table(title=f"Checkpoints of {job.name}")
+    table = Table(
+        title=f"Checkpoints of {job.name}", caption="deploy a checkpoint as <fine-tuned model>:<checkpoint>"
+    )
+    table.add_column("checkpoint")
     for column in ("step", "train loss", "valid loss", "valid token accuracy"):
         table.add_column(column, justify="right")
-    table.add_column("deployable model", overflow="fold")
     for checkpoint in outs["checkpoints"]:
         metrics = checkpoint["metrics"]
         table.add_row(
+            checkpoint["fine_tuned_model_checkpoint"].rpartition(":")[2],
             str(checkpoint["step"]),
             f"{metrics.get('train_loss', float('nan')):.4f}",
             f"{metrics.get('valid_loss', float('nan')):.4f}",
             f"{metrics.get('valid_mean_token_accuracy', float('nan')):.3f}",
-            checkpoint["fine_tuned_model_checkpoint"],
         )
     console.print(table)
     return str(outs["job_id"])
