@@ -45,6 +45,12 @@ def report_command(
         fail(str(exc))
     files = write_report(report, out)
     out_console = Console()
+    job_facts = report.job
+    out_console.print(
+        f"job {report.job_id} {job_facts.get('status')}: {job_facts.get('model')} -> "
+        f"{job_facts.get('fine_tuned_model') or '(no model yet)'}; {report.curve.last_step} steps, "
+        f"{len(report.checkpoints)} checkpoints, {len(report.events)} events"
+    )
     if report.best is not None:
         out_console.print(f"best checkpoint by validation loss: step {report.best.step}, {report.best_model}")
     else:

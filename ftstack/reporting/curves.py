@@ -105,11 +105,14 @@ def draw_curves(
             edgecolors="black",
             label=f"best checkpoint: step {best.step}",
         )
+        # Label on the side with room: left of a star in the right half of the plot.
+        on_right = best.step > 0.6 * max(curve.last_step, best.step)
         loss_axes.annotate(
             f"best: step {best.step}\nvalidation loss {best.validation_loss:.3f}",
             (best.step, best.validation_loss),
             textcoords="offset points",
-            xytext=(10, 18),
+            xytext=(-12, 18) if on_right else (12, 18),
+            ha="right" if on_right else "left",
             fontsize=9,
             color=BEST_COLOUR,
             fontweight="bold",
