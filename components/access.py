@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,10 +59,11 @@ class AccessAssignments(pulumi.ComponentResource):
         self.assignments: list[authorization.RoleAssignment] = []
         for entry in args.assignments:
             role = roles.get(entry.role)
-            slug = entry.role.lower().replace(" ", "-")
+            slug = entry.role.lower().removeprefix("cognitive services ").replace(" ", "-")
+            principal = hashlib.sha256(entry.principal_id.lower().encode()).hexdigest()[:8]
             self.assignments.append(
                 authorization.RoleAssignment(
-                    f"{args.account_name}-{slug}-{entry.principal_id}",
+                    f"{args.account_name}-{slug}-{principal}",
                     role_assignment_name=pulumi.Output.all(subscription, args.resource_group_name).apply(
                         _namer(args.account_name, entry.principal_id, role)
                     ),

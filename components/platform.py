@@ -13,7 +13,6 @@ from components.deployment import ModelDeployment, ModelDeploymentArgs
 from components.fine_tuning_job import FineTuningJob, FineTuningJobArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.network import PrivateLink, PrivateLinkArgs, missing_zones
-from ftstack.catalog import TrainingType, load_matrix
 from ftstack.config import ConfigError, ConfigProblem, EnvironmentConfig, capability_overrides
 from ftstack.config.problems import join_path
 from ftstack.config.schema import DeploymentConfig, JobConfig
@@ -199,26 +198,9 @@ class FineTuningPlatform(pulumi.ComponentResource):
 
     def _job(self, job: JobConfig, region: str, reach: list[pulumi.Resource]) -> FineTuningJob:
         """The job's resource; it waits for the account and for what lets the runner reach it."""
-        base = load_matrix().resolve_row(
-            job.base_model, job.version, region, TrainingType(job.training_type), job.vision
-        )
-        hyperparameters: dict[str, Any] = job.method.hyperparameters.model_dump(exclude_none=True)
         return FineTuningJob(
             job.name,
-            FineTuningJobArgs(
-                endpoint=self.account.endpoint,
-                base_model=base.model,
-                model_version=base.version,
-                training_type=job.training_type,
-                training_file=job.training_file,
-                validation_file=job.validation_file,
-                method=job.method.type,
-                hyperparameters=hyperparameters,
-                seed=job.seed,
-                suffix=job.suffix,
-                wait=job.wait,
-                wait_timeout_seconds=job.wait_timeout_minutes * 60,
-            ),
+            FineTuningJobArgs.from_job_config(job, endpoint=self.account.endpoint, region=region),
             pulumi.ResourceOptions(parent=self, depends_on=reach),
         )
 

@@ -146,10 +146,38 @@ def demo_fine_tuning_job(base_url: str | None = None) -> str:
     return str(outs["job_id"])
 
 
+def demo_program() -> None:
+    """Per stack, what `pulumi preview` would declare: the real program under mocks, as a resource tree."""
+    from rich.table import Table
+
+    from ftstack.config import stack_names
+    from ftstack.preview import run_program
+    from ftstack.preview.summary import key_properties, short_type
+
+    heading("The Pulumi program under mocks: what each stack declares (preview)")
+    wide = Console(width=max(console.width, 150))  # the tables need room for ARM-style names
+    for stack in stack_names(ROOT):
+        run = run_program(ROOT, stack, preview=True)
+        urns = {r.urn: r for r in run.resources}
+        table = Table(title=f"pulumi preview -s {stack}: {sum(r.custom for r in run.resources)} resources")
+        table.add_column("type", no_wrap=True)
+        table.add_column("name", no_wrap=True)
+        table.add_column("key properties", overflow="fold")
+        for resource in run.resources:
+            depth, parent = 0, urns.get(resource.parent_urn)
+            while parent is not None:
+                depth, parent = depth + 1, urns.get(parent.parent_urn)
+            properties = "\n".join(f"{k}={v}" for k, v in key_properties(resource).items())
+            style = "" if resource.custom else "bold"
+            table.add_row("  " * depth + short_type(resource.type), resource.name, properties, style=style)
+        wide.print(table)
+
+
 def main() -> None:
     """Run every demo step in order."""
     demo_matrix()
     demo_config()
+    demo_program()
     demo_training_data()
     demo_fine_tuning_job()
 
