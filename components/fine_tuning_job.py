@@ -30,6 +30,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from ftstack.fine_tuning import inputs, lifecycle
 from ftstack.fine_tuning.errors import JobFailedError
 from ftstack.fine_tuning.inputs import INPUT_FIELDS, file_sha256
+from ftstack.fine_tuning.models import ENDED_WITHOUT_MODEL
 
 if TYPE_CHECKING:
     from ftstack.config.schema import JobConfig
@@ -127,10 +128,13 @@ class FineTuningJobProvider(ResourceProvider):
         return CheckResult(checked, [CheckFailure(prop, reason) for prop, reason in failures])
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
-        """Data, model, method, hyperparameter, seed, suffix, training type or account changes replace."""
+        """Data, model, method, hyperparameter, seed, suffix, training type or account changes replace; so
+        does a job that ended failed or cancelled (it is trained again)."""
         changed = inputs.changed_inputs(_olds, _news)
         replaces = inputs.replacing_changes(_olds, _news, unknown=UNKNOWN)
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+        if _olds.get("status") in ENDED_WITHOUT_MODEL:
+            replaces.append("status")
+        return DiffResult(changes=bool(changed or replaces), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Upload, wait for processing, create (or adopt) the job, and wait for it when asked."""

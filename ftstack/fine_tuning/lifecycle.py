@@ -24,7 +24,14 @@ from ftstack.fine_tuning.errors import (
     ServiceUnreachableError,
     WaitTimeoutError,
 )
-from ftstack.fine_tuning.models import ACTIVE_STATES, Checkpoint, JobSpec, JobState, UploadedFiles
+from ftstack.fine_tuning.models import (
+    ACTIVE_STATES,
+    ENDED_WITHOUT_MODEL,
+    Checkpoint,
+    JobSpec,
+    JobState,
+    UploadedFiles,
+)
 
 KEY_TAG = "ftstack-key"
 RESOURCE_TAG = "ftstack-resource"
@@ -32,7 +39,6 @@ FILE_PREFIX = "ftstack-"
 TRANSIENT = (RetryableServiceError, ServiceUnreachableError)
 SUBMIT_ATTEMPTS = 5
 UNUSABLE_FILE_STATES = frozenset({"error", "deleted", "deleting"})
-NOT_ADOPTABLE_JOB_STATES = frozenset({"failed", "cancelled"})
 
 
 class Service(Protocol):
@@ -236,7 +242,7 @@ def find_adoptable_job(service: Service, spec: JobSpec, own_file_ids: set[str]) 
     """The job a previous create of this same resource and inputs already submitted, unless it failed
     or was cancelled: tagged with the adoption key, or training on this job's own uploaded file."""
     for job in service.list_jobs():
-        if job.get("status") in NOT_ADOPTABLE_JOB_STATES:
+        if job.get("status") in ENDED_WITHOUT_MODEL:
             continue
         tagged = (job.get("metadata") or {}).get(KEY_TAG) == spec.adoption_key
         if tagged or job.get("training_file") in own_file_ids:
@@ -416,7 +422,7 @@ def create(service: Service, spec: JobSpec, rt: Runtime | None = None) -> JobSta
     if spec.wait:
         job = wait_for_job(service, job, rt)
     state = state_of(service, job)
-    if state.status in NOT_ADOPTABLE_JOB_STATES:
+    if state.status in ENDED_WITHOUT_MODEL:
         delete_files(service, files.ids(), rt)
         raise JobFailedError(state.job_id, state.status, state.error_message or "the service gave no reason")
     return state

@@ -20,6 +20,8 @@ INTEGER_HYPERPARAMETERS: tuple[str, ...] = ("n_epochs", "batch_size")
 
 # Azure's authoring states plus the v1 (OpenAI) states: a client must accept the union of both sets.
 TERMINAL_STATES: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
+# Ended without a model: never adopted, and replaced (trained again) on the next update.
+ENDED_WITHOUT_MODEL: frozenset[str] = frozenset({"failed", "cancelled"})
 ACTIVE_STATES: frozenset[str] = frozenset(
     {"created", "pending", "validating_files", "queued", "running", "pausing", "paused", "resuming"}
 )

@@ -162,3 +162,10 @@ def test_training_data_the_service_would_reject_is_refused_with_the_validation_s
     short.write_text("\n".join(lines) + "\n", encoding="utf-8")
     found = failures_of(props(training_file=str(short)))
     assert found["training_file"].startswith(f"{short}: invalid training file (")
+
+
+def test_a_job_that_ended_failed_is_replaced_on_the_next_update_even_with_the_same_inputs() -> None:
+    old = {**_state(), "status": "failed"}
+    result = FineTuningJobProvider().diff("ftjob-1", old, dict(old))
+    assert result.changes is True
+    assert result.replaces == ["status"]

@@ -7,6 +7,7 @@ import pytest
 from fine_tuning_harness import Emulator, job_props, own_files, wait_until
 
 from components.fine_tuning_job import FineTuningJobProvider
+from ftstack.fine_tuning.client import TOKEN_ENV
 from ftstack.fine_tuning.errors import ModelNotTrainableError, ServiceError, WaitTimeoutError
 
 pytestmark = pytest.mark.e2e
@@ -126,3 +127,15 @@ def test_turning_wait_on_for_a_running_job_waits_for_it_in_place(emulator: Emula
     assert updated.outs["job_id"] == created.id
     assert updated.outs["status"] == "succeeded"
     assert updated.outs["wait"] is True
+
+
+def test_a_rejected_token_stops_the_create_before_anything_is_uploaded(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    props = job_props(emulator.url)
+    monkeypatch.setenv(TOKEN_ENV, "not-the-emulators-token")
+    with pytest.raises(ServiceError) as raised:
+        FineTuningJobProvider().create(props)
+    assert raised.value.status == 401
+    assert "Access denied" in str(raised.value)
+    assert emulator.requests("POST /files") == 0
