@@ -7,7 +7,7 @@ import pytest
 from fine_tuning_harness import Emulator, job_props, own_files, wait_until
 
 from components.fine_tuning_job import FineTuningJobProvider
-from ftstack.fine_tuning.client import TOKEN_ENV
+from ftstack.fine_tuning.client import API_VERSION_ENV, TOKEN_ENV
 from ftstack.fine_tuning.errors import ModelNotTrainableError, ServiceError, WaitTimeoutError
 
 pytestmark = pytest.mark.e2e
@@ -139,3 +139,17 @@ def test_a_rejected_token_stops_the_create_before_anything_is_uploaded(
     assert raised.value.status == 401
     assert "Access denied" in str(raised.value)
     assert emulator.requests("POST /files") == 0
+
+
+def test_the_v1_surface_runs_the_same_job(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(API_VERSION_ENV, "v1")
+    emulator.admin("DELETE", "/emulator/stats")
+    provider = FineTuningJobProvider()
+    created = provider.create(job_props(emulator.url))
+    provider.delete(created.id, created.outs)
+
+    assert created.outs["status"] == "succeeded"
+    assert created.outs["checkpoints"]
+    counts = emulator.admin("GET", "/emulator/stats")["routes"]
+    assert counts["POST /openai/v1/fine_tuning/jobs"] == 1
+    assert not [route for route in counts if not route.split(" ")[1].startswith("/openai/v1/")]
