@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,9 +30,9 @@ class TrainedJob:
     fine_tuned_model: str
 
 
-def _wait(check: object, deadline_seconds: float = 30.0) -> None:
+def _wait(check: Callable[[], bool], deadline_seconds: float = 30.0) -> None:
     deadline = time.monotonic() + deadline_seconds
-    while not check():  # type: ignore[operator]
+    while not check():
         if time.monotonic() > deadline:
             raise TimeoutError("the emulator did not finish in time")
         time.sleep(0.02)
@@ -46,8 +46,7 @@ def train_support_chat_job(url: str, n_epochs: int = 3) -> TrainedJob:
             sdk.files.create(file=(name, (EXAMPLES / name).read_bytes()), purpose="fine-tune")
             for name in ("training.jsonl", "validation.jsonl")
         ]
-        for uploaded in files:
-            _wait(lambda f=uploaded: sdk.files.retrieve(f.id).status in ("processed", "error"))
+        _wait(lambda: all(sdk.files.retrieve(f.id).status in ("processed", "error") for f in files))
         job = sdk.fine_tuning.jobs.create(
             model=BASE_MODEL,
             training_file=files[0].id,

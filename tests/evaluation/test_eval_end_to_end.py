@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from ftstack.cli.app import app
 from ftstack.emulator.server import running_emulator
@@ -19,7 +19,9 @@ HOLDOUT = EXAMPLES / "holdout.jsonl"
 HOLDOUT_SIZE = 12
 
 
-def run_eval(job: TrainedJob, out: Path, *extra: str, base: str | None = None, candidate: str | None = None):
+def run_eval(
+    job: TrainedJob, out: Path, *extra: str, base: str | None = None, candidate: str | None = None
+) -> Result:
     args = [
         "eval", "--endpoint", job.url, "--data", str(HOLDOUT), "--token", "test-token", "--out", str(out),
         "--base", base or job.base_model, "--candidate", candidate or job.fine_tuned_model, *extra,

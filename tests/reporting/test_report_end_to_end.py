@@ -25,7 +25,7 @@ def _lowest_validation_loss_step(job: TrainedJob) -> int:
     finally:
         sdk.close()
     assert len(checkpoints) == 3
-    best = min(checkpoints, key=lambda c: c.metrics.full_valid_loss)
+    best = min(checkpoints, key=lambda c: float(c.metrics.full_valid_loss or "inf"))
     return best.step_number
 
 
