@@ -297,8 +297,8 @@ def wait_for_files(service: Service, files: UploadedFiles, rt: Runtime) -> None:
                 )
             if rt.remaining() <= 0:
                 raise FileProcessingError(
-                    f"file {file_id} is still {status} at the end of the wait bound; run the update again "
-                    "(the file is reused), or raise wait_timeout_seconds"
+                    f"file {file_id} is still {status} at the end of the wait bound; the uploads are "
+                    "deleted; raise wait_timeout_seconds and run the update again"
                 )
             rt.pause(interval)
 
@@ -437,7 +437,10 @@ def wait_more(service: Service, spec: JobSpec, job_id: str, rt: Runtime | None =
         return None
     if spec.wait:
         job = wait_for_job(service, job, rt)
-    return state_of(service, job)
+    state = state_of(service, job)
+    if state.status in ENDED_WITHOUT_MODEL:
+        rt.progress(f"job {job_id} {state.status}: {state.error_message}; the next update trains it again")
+    return state
 
 
 def cancel_and_clean(
