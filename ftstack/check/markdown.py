@@ -48,6 +48,16 @@ def render_markdown(report: CheckReport) -> str:
     if report.warnings:
         lines += ["", "**Warnings**", ""]
         lines += [f"- ⚠️ {_cell(w)}" for w in report.warnings]
+    if report.overrides:
+        lines += [
+            "",
+            "**Capability overrides** (regions the matrix does not list, allowed by this stack)",
+            "",
+        ]
+        lines += [
+            f"- {o['model']} ({o['version']}), {o['training']} training in {o['region']}: {_cell(o['justification'])}"
+            for o in report.overrides
+        ]
     if report.violations:
         lines += ["", "**Violations**"]
         ordered = sorted(report.violations, key=lambda v: (v.level != "mandatory", v.policy))

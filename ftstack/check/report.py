@@ -61,6 +61,7 @@ class CheckReport:
     policies: dict[str, PolicySummary] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    overrides: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -106,6 +107,7 @@ class CheckReport:
                 for v in self.violations
             ],
             "warnings": list(self.warnings),
+            "capabilityOverrides": list(self.overrides),
             "notes": list(self.notes),
         }
 

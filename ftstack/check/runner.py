@@ -119,6 +119,8 @@ def run_check(
         },
         notes=notes,
         warnings=reachability_warnings(env),
+        # DESIGN.md: a justified addition to the matrix is shown wherever the stack is reviewed.
+        overrides=[o.model_dump(mode="json") for o in env.capability_overrides],
     )
 
 

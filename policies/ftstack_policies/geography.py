@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import Enum
 
-from ftstack.catalog import CatalogError, Region, load_regions
+from ftstack.catalog import CatalogError, Region, load_deployment_types, load_regions
 
 
 class Scope(Enum):
@@ -16,13 +16,15 @@ class Scope(Enum):
     NONE = "none"
 
 
+_SCOPES = {"regions": Scope.REGION, "dataZones": Scope.DATA_ZONE, "anyRegion": Scope.NONE}
+
+
 def sku_scope(sku: str) -> Scope:
-    """The residency a deployment SKU gives (DESIGN.md Residency); unknown SKUs give none (fail closed)."""
-    if sku in ("Standard", "ProvisionedManaged"):
-        return Scope.REGION
-    if sku.startswith("DataZone"):
-        return Scope.DATA_ZONE
-    return Scope.NONE
+    """The residency a deployment SKU gives, from the deployment-type table; an unknown SKU gives none."""
+    try:
+        return _SCOPES[load_deployment_types().rule(sku).scope]
+    except CatalogError:
+        return Scope.NONE  # fail closed: a SKU nobody has described cannot be shown to keep data anywhere
 
 
 def region_or_none(name: str) -> Region | None:

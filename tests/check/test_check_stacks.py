@@ -97,3 +97,26 @@ def test_the_generated_policy_config_is_what_the_analyzer_accepts(tmp_path):
     with Analyzer(ROOT / "policies", python_path=[ROOT]) as analyzer:
         reconciled = analyzer.configure(config)
     assert reconciled["deployment-capacity"] == ("mandatory", {"maxCapacity": 50})
+
+
+def test_a_justified_capability_override_passes_and_is_shown_in_the_report(tmp_path):
+    override = {
+        "model": "gpt-4o-mini",
+        "version": "2024-07-18",
+        "region": "francecentral",
+        "training": "standard",
+        "justification": "regional capacity confirmed for our subscription by Microsoft support",
+    }
+
+    def train_in_france(env):
+        env["account"]["region"] = "francecentral"
+        env["capabilityOverrides"] = [override]
+        env["deployments"] = []
+
+    project = copy_project(tmp_path / "project")
+    edit_environment(project, "prod-eu", train_in_france)
+    result = check("--stack", "prod-eu", "--format", "json", project=project)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["capabilityOverrides"] == [override]
+    assert [v["policy"] for v in report["violations"]] == []
