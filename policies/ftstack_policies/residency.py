@@ -31,9 +31,11 @@ from .geography import Scope, geographies_text, in_any, region_or_none, sku_scop
 from .resources import (
     DEPLOYMENT,
     NON_REGIONAL_LOCATIONS,
+    RESOURCE_GROUP,
     display,
     fine_tuning_jobs,
     is_azure_native,
+    is_type,
     job_region,
     linked_account,
     of_type,
@@ -54,6 +56,9 @@ def _validate_location(args: ResourceValidationArgs, report_violation: ReportVio
     if not is_azure_native(args.resource_type):
         return
     location = text(args.props.get("location"))
+    if location is None and is_type(args.resource_type, RESOURCE_GROUP) and args.provider is not None:
+        # A resource group without a location takes the provider's (`azure-native:location`).
+        location = text(args.provider.props.get("location"))
     allowed = string_list(args.get_config(), RESIDENCY_ALLOWED_LOCATIONS, "allowedGeographies")
     if location is None or location.casefold() in NON_REGIONAL_LOCATIONS or not allowed:
         return

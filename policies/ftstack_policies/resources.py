@@ -17,6 +17,7 @@ from pulumi_policy import PolicyResource
 ACCOUNT = ("cognitiveservices", "Account")
 DEPLOYMENT = ("cognitiveservices", "Deployment")
 PRIVATE_ENDPOINT = ("network", "PrivateEndpoint")
+RESOURCE_GROUP = ("resources", "ResourceGroup")
 # The FineTuningJob dynamic resource (components/fine_tuning_job.py TYPE_TOKEN; a test keeps them equal).
 FINE_TUNING_JOB_TYPE = "pulumi-python:dynamic/ftstack:FineTuningJob"
 # Locations that are no Azure region: private DNS zones and other global resources.

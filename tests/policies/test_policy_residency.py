@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from pulumi_policy import PolicyProviderResource, ResourceValidationArgs
+
 from policies.ftstack_policies import residency
 from tests.policies.policy_args import (
     ACCOUNT,
     DEPLOYMENT,
     JOB,
+    OPTS,
     deployment,
     job,
     resource,
     secure_account,
+    urn,
     violations_of_resource,
     violations_of_stack,
 )
 
 EU = {"allowedGeographies": ["EU"]}
+RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 
 
 def test_an_account_in_an_eu_region_passes_an_eu_restriction():
@@ -145,3 +150,21 @@ def test_a_data_zone_deployment_fails_a_single_country_restriction():
     config = {"allowedGeographies": ["Sweden"], "allowedDeploymentSkus": ["DataZoneStandard"]}
     found = violations_of_stack(residency.deployment_sku, _deployment_on("DataZoneStandard"), config)
     assert found and "EU data zone of swedencentral, which reaches beyond Sweden" in found[0][0]
+
+
+def test_a_resource_group_without_a_location_is_checked_in_the_provider_default_location():
+    provider = PolicyProviderResource(
+        "pulumi:providers:azure-native", {"location": "eastus"}, "urn:p", "default"
+    )
+    args = ResourceValidationArgs(
+        RESOURCE_GROUP,
+        {"resourceGroupName": "rg"},
+        urn(RESOURCE_GROUP, "rg"),
+        "rg",
+        OPTS,
+        provider,
+        config=EU,
+    )
+    found: list[str] = []
+    residency.allowed_locations.validate(args, lambda message, _urn=None: found.append(message))
+    assert found and "East US" in found[0]
