@@ -37,6 +37,12 @@ DEFAULT_METRICS = ["exact", "ngram_similarity"]
 EXIT_INTERRUPTED = 130
 
 
+def _resume_hint(out: Path) -> str:
+    """Where the answers paid for so far are kept, when there are any."""
+    cached = len(AnswerCache(out))
+    return f" ({cached} answers received so far are cached in {out}; rerun to resume)" if cached else ""
+
+
 def _show(result: EvaluationResult, results_path: Path, summary_path: Path) -> None:
     console = Console()
     base, candidate = result.usage["base"], result.usage["candidate"]
@@ -176,12 +182,9 @@ def eval_command(
                 lambda done, total: progress.update(task, completed=done, total=total),
             )
     except RequestFailedError as exc:
-        fail(f"{exc} (answers received so far are cached in {out}; rerun to resume)")
+        fail(f"{exc}{_resume_hint(out)}")
     except KeyboardInterrupt:
-        fail(
-            f"interrupted; answers received so far are cached in {out}; rerun to resume",
-            code=EXIT_INTERRUPTED,
-        )
+        fail(f"interrupted{_resume_hint(out)}", code=EXIT_INTERRUPTED)
     finally:
         client.close()
 

@@ -23,7 +23,7 @@ from ftstack.evaluation.holdout import Message
 DEFAULT_API_VERSION = "2025-04-01-preview"
 COGNITIVE_SERVICES_SCOPE = "https://cognitiveservices.azure.com/.default"
 TOKEN_ENV = "FTSTACK_TOKEN"
-SDK_MAX_RETRIES = 3
+SDK_MAX_RETRIES = 2
 OUTER_ATTEMPTS = 3
 MAX_RETRY_AFTER_SECONDS = 60.0
 REQUEST_TIMEOUT_SECONDS = 120.0
@@ -160,11 +160,11 @@ class ChatClient:
                     fatal=True,
                 ) from error
             except openai.APIConnectionError as error:
-                if attempt == self.outer_attempts:
-                    raise RequestFailedError(
-                        deployment, f"cannot reach {self.endpoint.url} ({error.message})", fatal=True
-                    ) from error
-                self.sleep(float(2 ** (attempt - 1)))
+                # The SDK has already retried the connection; an endpoint that stays unreachable will not
+                # come back within the outer retry's seconds, and every other request would wait as long.
+                raise RequestFailedError(
+                    deployment, f"cannot reach {self.endpoint.url} ({error.message})", fatal=True
+                ) from error
         raise AssertionError("unreachable: the loop returns or raises")
 
     def complete(self, deployment: str, messages: Sequence[Message], params: RequestParams) -> Answer:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import httpx
 import pytest
 
@@ -55,3 +57,20 @@ def test_the_fine_tuned_model_answers_from_its_training_data_and_the_base_does_n
         client.close()
     assert "reset button" in tuned
     assert tuned != base
+
+
+def test_an_unreachable_endpoint_is_fatal_without_waiting_on_outer_retries() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    waits: list[float] = []
+    client = ChatClient(
+        Endpoint(f"http://127.0.0.1:{closed_port}", token="t"), sdk_max_retries=0, sleep=waits.append
+    )
+    try:
+        with pytest.raises(RequestFailedError, match="cannot reach") as caught:
+            client.complete("gpt-4o-mini", QUESTION, RequestParams())
+    finally:
+        client.close()
+    assert caught.value.fatal
+    assert waits == []
