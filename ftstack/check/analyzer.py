@@ -8,6 +8,7 @@ as a whole. No Pulumi CLI and no engine are involved.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -204,10 +205,12 @@ class Analyzer:
             ready = selector.select(timeout=STARTUP_TIMEOUT_SECONDS)
         line = self._process.stdout.readline() if ready else b""
         if not line.strip().isdigit():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=5)  # let a failing pack finish writing its error
+            # The last line of a traceback names the error; the whole of stderr is too long for one line.
+            lines = self._stderr_text().splitlines() or ["no output"]
             self.close()
-            raise AnalyzerError(
-                f"the policy pack in {self.pack_dir} did not start: {self._stderr_text() or 'no output'}"
-            )
+            raise AnalyzerError(f"the policy pack in {self.pack_dir} did not start: {lines[-1]}")
         return int(line)
 
     def _stderr_text(self) -> str:

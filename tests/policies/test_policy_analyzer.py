@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ftstack.check.analyzer import AnalyzedResource, Analyzer, PolicyConfigError
+from ftstack.check.analyzer import AnalyzedResource, Analyzer, AnalyzerError, PolicyConfigError
 from ftstack.check.policy_settings import POLICY_NAMES, pack_config
 from ftstack.config import load_environment
 from tests.policies.policy_args import (
@@ -128,3 +128,10 @@ def test_a_config_that_does_not_fit_the_schemas_is_refused_with_every_problem(an
         analyzer.configure(config)
     text = "\n".join(refused.value.problems)
     assert "'no-such-policy'" in text and "'strict'" in text and "deployment-capacity.maxCapacity" in text
+
+
+def test_a_pack_that_cannot_start_is_reported_with_its_error(tmp_path):
+    (tmp_path / "__main__.py").write_text('raise RuntimeError("the pack is broken")\n')
+    with pytest.raises(AnalyzerError) as failed:
+        Analyzer(tmp_path).start()
+    assert str(failed.value).endswith("did not start: RuntimeError: the pack is broken")
