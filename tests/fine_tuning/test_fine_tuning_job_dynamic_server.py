@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -79,25 +80,35 @@ def test_the_dynamic_server_checks_creates_diffs_reads_and_deletes_a_job(
     assert own_files(emulator.client()) == []
 
 
-def test_check_failures_come_back_over_grpc_and_nothing_is_uploaded(
-    emulator: Emulator, dynamic_provider: StartProvider
+def test_bad_inputs_fail_the_check_over_grpc_and_nothing_reaches_the_account(
+    emulator: Emulator, dynamic_provider: StartProvider, tmp_path: Path
 ) -> None:
+    too_short = tmp_path / "validation.jsonl"
+    lines = (EXAMPLES / "validation.jsonl").read_text(encoding="utf-8-sig").splitlines()[:3]
+    too_short.write_text("\n".join(lines) + "\n", encoding="utf-8")
     server = dynamic_provider({TOKEN_ENV: TOKEN})
     emulator.admin("DELETE", "/emulator/stats")
+
     _, failures = server.check(
-        news(emulator.url, training_file="examples/missing.jsonl", hyperparameters={"beta": 0.2}),
+        news(
+            emulator.url,
+            training_file="examples/missing.jsonl",
+            validation_file=str(too_short),
+            hyperparameters={"beta": 0.2},
+        ),
         "support-bot",
     )
-    assert failures == [
-        (
-            "hyperparameters.beta",
-            "is not a supervised hyperparameter; allowed: n_epochs, batch_size, learning_rate_multiplier",
-        ),
-        (
-            "training_file",
-            "examples/missing.jsonl: no such file (paths are relative to the project directory)",
-        ),
-    ]
+
+    assert [prop for prop, _ in failures] == ["hyperparameters.beta", "training_file", "validation_file"]
+    reasons = dict(failures)
+    assert reasons["hyperparameters.beta"] == (
+        "is not a supervised hyperparameter; allowed: n_epochs, batch_size, learning_rate_multiplier"
+    )
+    assert reasons["training_file"] == (
+        "examples/missing.jsonl: no such file (paths are relative to the project directory)"
+    )
+    assert reasons["validation_file"].startswith(f"{too_short}: invalid training file (1 error)")
+    assert "too_few_examples" in reasons["validation_file"]
     assert emulator.admin("GET", "/emulator/stats")["total"] == 0
 
 
