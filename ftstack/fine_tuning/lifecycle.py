@@ -334,15 +334,16 @@ def submit_job(service: Service, spec: JobSpec, files: UploadedFiles, rt: Runtim
             rt.progress(f"submitted fine-tuning job {job['id']} ({spec.azure_base_model}, {spec.method})")
             return job
         except TRANSIENT as error:
+            # Look only after the pause: a request the service accepted late is listed by then.
+            delay = getattr(error, "retry_after", None) or next(intervals)
+            rt.progress(f"create fine-tuning job: {error}; looking for it, then retrying, in {delay:.1f} s")
+            rt.pause(delay)
             adopted = find_adoptable_job(service, spec, {files.training_file_id})
             if adopted is not None:
                 rt.progress(f"job {adopted['id']} was created despite: {error}; adopting it")
                 return adopted
             if attempt == SUBMIT_ATTEMPTS or rt.remaining() <= 0:
                 raise
-            delay = getattr(error, "retry_after", None) or next(intervals)
-            rt.progress(f"create fine-tuning job: {error}; retrying in {delay:.1f} s")
-            rt.pause(delay)
     raise AssertionError("unreachable")
 
 
