@@ -89,8 +89,10 @@ def emulator(
 
     try:
         serve(settings, host, port, ready)
-    except (RuntimeError, OSError) as exc:
+    except RuntimeError as exc:
         fail(f"cannot listen on {host}:{port}: {exc}; choose another --port (0 picks a free one)")
+    except (OSError, ValueError) as exc:
+        fail(f"--state-dir {state_dir}: cannot keep the emulator's state there: {exc}")
 
 
 def _messages(exc: ValidationError | CatalogError) -> list[str]:

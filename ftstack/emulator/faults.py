@@ -187,6 +187,9 @@ def _drop_connection(send: Any) -> None:
     # the transport, so closing it is how a dropped connection is simulated.
     cycle = getattr(send, "__self__", None)
     transport = getattr(cycle, "transport", None)
-    if transport is None:
+    if cycle is None or transport is None:
         raise ConnectionAbortedError("injected fault: connection dropped")
     transport.close()
+    # Mark the cycle disconnected now (the server would on its next loop turn), so it neither logs a
+    # missing response nor tries to send a 500.
+    cycle.disconnected = True

@@ -3,7 +3,6 @@ operations the routes share."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from ftstack.emulator import lifecycle, training_files
@@ -13,8 +12,6 @@ from ftstack.emulator.identifiers import file_id
 from ftstack.emulator.settings import EmulatorSettings
 from ftstack.emulator.state import FileRecord, new_state, save_state
 from ftstack.emulator.stats import RequestStats
-
-log = logging.getLogger("ftstack.emulator")
 
 FILE_PURPOSES = (
     "fine-tune",

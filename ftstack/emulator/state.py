@@ -137,7 +137,10 @@ def new_state(state_dir: Path | None) -> tuple[EmulatorState, tempfile.Temporary
     state = EmulatorState(blob_dir=blobs)
     saved = state_dir / STATE_FILE
     if saved.exists():
-        _load_into(state, json.loads(saved.read_text(encoding="utf-8")))
+        try:
+            _load_into(state, json.loads(saved.read_text(encoding="utf-8")))
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ValueError(f"{saved} is not an emulator state this version can read: {exc}") from exc
     return state, None
 
 

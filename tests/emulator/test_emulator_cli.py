@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 from typer.testing import CliRunner
@@ -43,3 +44,12 @@ def test_a_malformed_fault_is_a_usage_error_showing_the_syntax() -> None:
 
     assert result.exit_code == 2
     assert "kind" in result.stderr and "route=POST /files,kind=429" in result.stderr
+
+
+def test_a_state_dir_holding_something_else_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "state.json").write_text("{not json", encoding="utf-8")
+
+    result = CliRunner().invoke(app, ["emulator", "--port", "0", "--state-dir", str(tmp_path)])
+
+    assert result.exit_code == 2
+    assert "--state-dir" in result.stderr and "state.json" in result.stderr
