@@ -247,14 +247,26 @@ def create_job(
         epoch_overhead=lifecycle.EPOCH_OVERHEAD_SECONDS,
         finalize_seconds=lifecycle.FINALIZE_SECONDS,
     )
+    checked = (
+        verdict
+        if validation_file is None
+        else training_files.validate(state.blob_path(validation_file), row, method)
+    )
     if not verdict.valid:
-        job.planned_error = {
-            "code": "invalid_training_file",
-            "message": f"The job failed due to an invalid training file for {row.azure_base_model}. {verdict.summary}",
-            "param": "training_file",
-        }
+        job.planned_error = _invalid_file_error("training_file", row, verdict.summary)
+    elif not checked.valid:
+        job.planned_error = _invalid_file_error("validation_file", row, checked.summary)
     elif injected_failure is not None:
         job.planned_error = {"code": "internal_error", "message": injected_failure, "param": None}
         job.planned_error_progress = 0.4 * lifecycle.training_seconds(job)
     lifecycle.event(job, now, f"Job enqueued. Validating training file: {training_file}")
     return job
+
+
+def _invalid_file_error(param: str, row: ModelRow, summary: str) -> dict[str, Any]:
+    kind = param.removesuffix("_file")
+    return {
+        "code": f"invalid_{param}",
+        "message": f"The job failed due to an invalid {kind} file for {row.azure_base_model}. {summary}",
+        "param": param,
+    }

@@ -143,3 +143,21 @@ def test_a_job_fails_when_its_examples_are_too_long_for_the_chosen_model(
     assert done.status == "failed"
     assert done.error.code == "invalid_training_file"
     assert "gpt-35-turbo-0125" in done.error.message and "token" in done.error.message
+
+
+def test_a_job_fails_when_its_validation_file_is_too_long_for_the_chosen_model(
+    fast_emulator: str, training_file: Path, tmp_path: Path
+) -> None:
+    client = azure_client(fast_emulator)
+    lines = support_examples(12)
+    lines[5]["messages"][2]["content"] = "word " * 20_000
+    training = processed_file(client, training_file)
+    validation = processed_file(client, write_jsonl(tmp_path / "validation.jsonl", lines))
+
+    job = client.fine_tuning.jobs.create(
+        model="gpt-35-turbo-0125", training_file=training.id, validation_file=validation.id
+    )
+    done = finished_job(client, job.id)
+
+    assert done.status == "failed" and done.error.code == "invalid_validation_file"
+    assert done.error.param == "validation_file" and "validation file" in done.error.message
