@@ -173,11 +173,23 @@ def demo_program() -> None:
         wide.print(table)
 
 
+def demo_check() -> None:
+    """Per stack, the policy check a pull request gets: `ftstack check` (program under mocks through the
+    real policy analyzer), printed as the Markdown of the PR comment; every shipped stack is compliant."""
+    from ftstack.config import stack_names
+
+    heading("ftstack check: every stack through the policy pack (the pull-request comment)")
+    for stack in stack_names(ROOT):
+        if ftstack("check", "--stack", stack, "--format", "markdown") != 0:
+            raise SystemExit(f"stack {stack} is not compliant")
+
+
 def main() -> None:
     """Run every demo step in order."""
     demo_matrix()
     demo_config()
     demo_program()
+    demo_check()
     demo_training_data()
     demo_fine_tuning_job()
 
