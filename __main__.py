@@ -14,7 +14,7 @@ try:
     environment = parse_environment(
         pulumi.Config("ftstack").require_object("environment"), source=SOURCE, project_dir=PROJECT_DIR
     )
-    platform = FineTuningPlatform(environment.name, FineTuningPlatformArgs(environment, SOURCE))
+    platform = FineTuningPlatform(environment.name, FineTuningPlatformArgs(environment, SOURCE, PROJECT_DIR))
 except ConfigError as error:
     raise pulumi.RunError("\n".join(error.lines())) from None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -17,7 +18,9 @@ from ftstack.config import ConfigError, ConfigProblem, EnvironmentConfig, capabi
 from ftstack.config.problems import join_path
 from ftstack.config.schema import DeploymentConfig, JobConfig
 from ftstack.config.validation import deployment_sku_problem, served_base
-from ftstack.promotion import PromotionError, Selection, select_model
+from ftstack.experiments.expansion import ExperimentPoint, expand
+from ftstack.experiments.subsets import SUBSET_DIR, count_examples, write_subset
+from ftstack.promotion import PointOutcome, PromotionError, Selection, read_scores, select_model, select_point
 
 MANAGED_BY = "ftstack"
 
@@ -28,6 +31,7 @@ class FineTuningPlatformArgs:
 
     environment: EnvironmentConfig
     source: str | None = None
+    project_dir: Path | None = None  # where data paths are relative to (default: the working folder)
 
 
 def platform_tags(env: EnvironmentConfig) -> dict[str, str]:
@@ -41,7 +45,7 @@ def platform_tags(env: EnvironmentConfig) -> dict[str, str]:
     }
 
 
-def platform_problems(env: EnvironmentConfig) -> list[ConfigProblem]:
+def platform_problems(env: EnvironmentConfig, project_dir: Path | None = None) -> list[ConfigProblem]:
     """Problems only the platform sees (DNS zones for the account kind, what it cannot build yet), plus the
     deployment-type check again, so no resource registers for a config that skipped validation."""
     problems: list[ConfigProblem] = []
@@ -58,12 +62,12 @@ def platform_problems(env: EnvironmentConfig) -> list[ConfigProblem]:
             )
     for index, deployment in enumerate(env.deployments):
         path = join_path("deployments", index)
-        if deployment.model.experiment is not None:
+        scores = deployment.model.scores_file
+        if scores is not None and not ((project_dir or Path.cwd()) / scores).is_file():
             problems.append(
                 ConfigProblem(
-                    f"{path}.model.experiment",
-                    "the Pulumi program deploys a job's model or a fineTunedModel id; deploy the chosen "
-                    "experiment point with fineTunedModel (see `ftstack experiment report`)",
+                    f"{path}.model.scoresFile",
+                    f"{scores!r}: no such file; write it with `ftstack experiment report --data HOLDOUT --out DIR`",
                 )
             )
         base = served_base(env, deployment)
@@ -90,7 +94,7 @@ class FineTuningPlatform(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: FineTuningPlatformArgs, opts: pulumi.ResourceOptions | None = None):
         env = args.environment
-        problems = platform_problems(env)
+        problems = platform_problems(env, args.project_dir)
         if problems:
             raise ConfigError(problems, args.source)
         super().__init__("ftstack:platform:FineTuningPlatform", name, None, opts)
@@ -149,9 +153,17 @@ class FineTuningPlatform(pulumi.ComponentResource):
             )
 
         self.jobs: dict[str, FineTuningJob] = {}
+        self.experiments: dict[str, list[tuple[ExperimentPoint, FineTuningJob]]] = {}
+        project_dir = args.project_dir or Path.cwd()
         for job in env.fine_tuning.jobs:
-            if job.experiment is None:  # an experiment's points are run by `ftstack experiment`
+            if job.experiment is None:
                 self.jobs[job.name] = self._job(job, region, reach)
+            else:
+                self.experiments[str(job.experiment_name)] = [
+                    (point, self._job(_point_job(point, project_dir), region, reach))
+                    for point in expand(job, count_examples(project_dir / job.training_file))
+                ]
+        self.project_dir = project_dir
 
         self.deployments: list[ModelDeployment] = []
         chosen: dict[str, pulumi.Output[Selection]] = {}
@@ -209,6 +221,8 @@ class FineTuningPlatform(pulumi.ComponentResource):
     ) -> pulumi.Output[Selection]:
         """The model a deployment serves: promoted from its job's outputs, or the explicit model id."""
         ref = deployment.model
+        if ref.experiment is not None:
+            return self._experiment_selection(deployment, key_path, source)
         if ref.job is None:
             explicit = Selection(
                 str(ref.fine_tuned_model), "the fine-tuned model id given in the stack config"
@@ -226,6 +240,39 @@ class FineTuningPlatform(pulumi.ComponentResource):
                 ) from None
 
         return pulumi.Output.all(job.fine_tuned_model, job.checkpoints).apply(choose)
+
+    def _experiment_selection(
+        self, deployment: DeploymentConfig, key_path: str, source: str | None
+    ) -> pulumi.Output[Selection]:
+        """The final model of an experiment's best point, by validation loss or by holdout score."""
+        ref = deployment.model
+        name = str(ref.experiment)
+        points = self.experiments[name]
+        scores = read_scores(self.project_dir / ref.scores_file) if ref.scores_file else None
+
+        def choose(values: list[Any]) -> Selection:
+            outcomes = [
+                PointOutcome(point.name, values[2 * i], values[2 * i + 1] or [])
+                for i, (point, _) in enumerate(points)
+            ]
+            try:
+                return select_point(name, outcomes, str(ref.select), scores)
+            except PromotionError as exc:
+                raise ConfigError([ConfigProblem(f"{key_path}.select", str(exc))], source) from None
+
+        outputs = [o for _, job in points for o in (job.fine_tuned_model, job.checkpoints)]
+        return pulumi.Output.all(*outputs).apply(choose)
+
+
+def _point_job(point: ExperimentPoint, project_dir: Path) -> JobConfig:
+    """The point's job, training on its subset file (written under .ftstack/subsets, content-addressed)."""
+    if point.subset_size is None:
+        return point.job
+    source = project_dir / point.job.training_file
+    if point.subset_size >= count_examples(source):
+        return point.job
+    subset = write_subset(source, point.subset_size, point.subset_seed, project_dir / SUBSET_DIR)
+    return point.job.model_copy(update={"training_file": str(subset.relative_to(project_dir))})
 
 
 def _served(selection: Selection) -> dict[str, str]:

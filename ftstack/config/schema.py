@@ -272,7 +272,7 @@ class JobConfig(ConfigModel):
     validation_file: str | None = None
     method: MethodSpec = Field(default_factory=MethodSpec)
     seed: int | None = Field(default=None, ge=0)
-    suffix: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")
+    suffix: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
     vision: bool = False
     wait: bool = True
     wait_timeout_minutes: int = Field(default=720, ge=1, le=43200)

@@ -29,6 +29,7 @@ class ExperimentPoint:
     job: JobConfig  # the job with this point's hyperparameters (training file still the full file)
     subset_size: int | None  # training examples of this point's subset; None = the whole file
     values: dict[str, float | int]  # the swept values and "examples"
+    subset_seed: int = 0  # nested subsets are prefixes of one permutation seeded with this
 
     @property
     def suffix(self) -> str:
@@ -85,7 +86,9 @@ def expand(job: JobConfig, n_examples: int) -> list[ExperimentPoint]:
                 "suffix": point_suffix(job, tag),
             }
         )
-        points.append(ExperimentPoint(name, f"{job.name}-{tag}", tag, variant, size, values))
+        points.append(
+            ExperimentPoint(name, f"{job.name}-{tag}", tag, variant, size, values, spec.subset_seed)
+        )
     return points
 
 

@@ -52,7 +52,7 @@ def select_model(
             )
         return _selection(chosen, final_model, last_step, f"the checkpoint at step {select.step}")
     if select == "best_validation_loss":
-        scored = [(loss, c) for c in candidates if (loss := _validation_loss(c[1])) is not None]
+        scored = [(loss, c) for c in candidates if (loss := validation_loss(c[1])) is not None]
         if not scored:
             raise PromotionError(
                 "no checkpoint reports a validation loss (give the job a validationFile); "
@@ -78,7 +78,7 @@ def _deployable(checkpoints: Sequence[Mapping[str, Any]]) -> list[Candidate]:
     return sorted(by_step.items())[-DEPLOYABLE_CHECKPOINTS:]
 
 
-def _validation_loss(checkpoint: Mapping[str, Any]) -> float | None:
+def validation_loss(checkpoint: Mapping[str, Any]) -> float | None:
     """The checkpoint's full validation loss when reported, else its (sampled) validation loss."""
     metrics = checkpoint.get("metrics") or {}
     for key in ("full_valid_loss", "valid_loss"):

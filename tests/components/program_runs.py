@@ -64,6 +64,13 @@ def one(run: ProgramRun, type_: str) -> DeclaredResource:
     return found[0]
 
 
+def named(run: ProgramRun, type_: str, name: str) -> DeclaredResource:
+    """The resource of a type with a given name."""
+    found = [r for r in run.of_type(type_) if r.name == name]
+    assert len(found) == 1, [r.name for r in run.of_type(type_)]
+    return found[0]
+
+
 def ancestors(run: ProgramRun, resource: DeclaredResource) -> list[str]:
     """The types of a resource's parents, nearest first."""
     urns = {r.urn for r in run.resources}

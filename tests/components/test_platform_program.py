@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from program_runs import (
@@ -22,6 +23,7 @@ from program_runs import (
     ZONE,
     ZONE_GROUP,
     ancestors,
+    named,
     one,
     stack_environment,
     stack_run,
@@ -59,7 +61,7 @@ def test_every_resource_hangs_under_one_platform_component(stack: str, preview: 
 @pytest.mark.parametrize(
     ("stack", "expected"),
     [
-        ("dev", {GROUP: 1, ACCOUNT: 1, ROLE: 1, JOB: 1, DEPLOYMENT: 1}),
+        ("dev", {GROUP: 1, ACCOUNT: 1, ROLE: 1, JOB: 4, DEPLOYMENT: 2}),  # a job and a 3-point experiment
         (
             "prod-eu",
             {
@@ -235,21 +237,21 @@ def test_diagnostics_use_an_existing_workspace_given_by_id() -> None:
 @pytest.mark.parametrize("stack", STACKS)
 def test_deployments_serve_the_jobs_fine_tuned_model_with_their_sku_and_capacity(stack: str) -> None:
     run = stack_run(stack, False)
-    model = one(run, JOB).outputs["fine_tuned_model"]
-    wanted = {d["name"]: d for d in stack_environment(stack)["deployments"]}
-    for deployment in run.of_type(DEPLOYMENT):
+    model = named(run, JOB, "support-bot").outputs["fine_tuned_model"]
+    wanted = {d["name"]: d for d in stack_environment(stack)["deployments"] if d["model"].get("job")}
+    for deployment in (d for d in run.of_type(DEPLOYMENT) if d.inputs["deploymentName"] in wanted):
         config = wanted[deployment.inputs["deploymentName"]]
         assert deployment.inputs["properties"]["model"] == {"format": "OpenAI", "name": model, "version": "1"}
         assert deployment.inputs["properties"]["versionUpgradeOption"] == "NoAutoUpgrade"
         assert deployment.inputs["sku"] == {"name": config["sku"], "capacity": config["capacity"]}
         assert deployment.inputs["accountName"] == f"ftstack-{stack}"
-    assert {d.inputs["deploymentName"] for d in run.of_type(DEPLOYMENT)} == set(wanted)
+    assert {d.inputs["deploymentName"] for d in run.of_type(DEPLOYMENT)} >= set(wanted)
 
 
 def test_the_model_a_deployment_serves_is_unknown_until_its_job_has_run() -> None:
     run = stack_run("dev", True)
-    assert one(run, DEPLOYMENT).inputs["properties"]["model"]["name"] == UNKNOWN
-    assert "fine_tuned_model" not in one(run, JOB).outputs
+    assert all(d.inputs["properties"]["model"]["name"] == UNKNOWN for d in run.of_type(DEPLOYMENT))
+    assert all("fine_tuned_model" not in job.outputs for job in run.of_type(JOB))
 
 
 @pytest.mark.parametrize("preview", MODES)
@@ -266,7 +268,7 @@ def test_a_job_waits_for_the_account_and_the_access_and_network_that_let_the_run
     stack: str,
 ) -> None:
     run = stack_run(stack, False)
-    job = one(run, JOB)
+    job = named(run, JOB, "support-bot")
     needed = [one(run, ACCOUNT).urn, *(r.urn for r in run.of_type(ROLE))]
     needed += [r.urn for r in run.of_type(ENDPOINT) + run.of_type(ZONE_GROUP)]
     assert set(needed) <= set(job.dependencies)
@@ -274,7 +276,7 @@ def test_a_job_waits_for_the_account_and_the_access_and_network_that_let_the_run
 
 
 def test_a_job_gets_its_model_data_and_hyperparameters_from_the_stack() -> None:
-    job = one(stack_run("dev", False), JOB)
+    job = named(stack_run("dev", False), JOB, "support-bot")
     assert job.inputs["base_model"] == "gpt-4.1-mini"
     assert job.inputs["model_version"] == "2025-04-14"
     assert job.inputs["training_type"] == "global"
@@ -288,14 +290,14 @@ def test_a_job_gets_its_model_data_and_hyperparameters_from_the_stack() -> None:
 def test_exports_name_the_endpoint_account_deployments_and_their_models(stack: str) -> None:
     run = stack_run(stack, False)
     account = one(run, ACCOUNT)
-    model = one(run, JOB).outputs["fine_tuned_model"]
+    model = named(run, JOB, "support-bot").outputs["fine_tuned_model"]
     names = [d["name"] for d in stack_environment(stack)["deployments"]]
-    assert run.exports == {
-        "endpoint": f"https://ftstack-{stack}.openai.azure.com/",
-        "accountId": account.id,
-        "deploymentNames": names,
-        "deploymentModels": {name: {"model": model, "reason": "the job's final model"} for name in names},
-    }
+    from_job = [d["name"] for d in stack_environment(stack)["deployments"] if d["model"].get("job")]
+    assert run.exports["endpoint"] == f"https://ftstack-{stack}.openai.azure.com/"
+    assert run.exports["accountId"] == account.id
+    assert run.exports["deploymentNames"] == names
+    for name in from_job:
+        assert run.exports["deploymentModels"][name] == {"model": model, "reason": "the job's final model"}
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -303,3 +305,34 @@ def test_a_preview_exports_unknowns_for_what_only_exists_after_deployment(stack:
     exports = stack_run(stack, True).exports
     assert exports["endpoint"] == UNKNOWN and exports["accountId"] == UNKNOWN
     assert exports["deploymentNames"] == [d["name"] for d in stack_environment(stack)["deployments"]]
+
+
+def test_an_experiment_becomes_one_job_per_point_on_nested_subset_files() -> None:
+    run = stack_run("dev", False)
+    points = {j.name: j for j in run.of_type(JOB) if j.name.startswith("support-curve-")}
+    assert sorted(points) == ["support-curve-n12", "support-curve-n24", "support-curve-n36"]
+    small, medium, full = (points[f"support-curve-n{n}"].inputs for n in (12, 24, 36))
+    assert full["training_file"] == "examples/support-chat/training.jsonl"
+    assert small["training_file"].startswith(".ftstack/subsets/") and small["training_file"].endswith(
+        "-n12-s0.jsonl"
+    )
+    folder = Path(__file__).resolve().parents[2]
+    small_lines = set((folder / small["training_file"]).read_bytes().splitlines())
+    assert small_lines <= set((folder / medium["training_file"]).read_bytes().splitlines())
+    assert {p.inputs["suffix"] for p in points.values()} == {"curve-n12", "curve-n24", "curve-n36"}
+
+
+def test_a_deployment_of_an_experiment_serves_the_point_with_the_lowest_validation_loss() -> None:
+    run = stack_run("dev", False)
+    finals = {}
+    for job in run.of_type(JOB):
+        if job.name.startswith("support-curve-"):
+            last = max(job.outputs["checkpoints"], key=lambda c: c["step"])
+            finals[job.name] = (
+                last["metrics"].get("full_valid_loss", last["metrics"].get("valid_loss")),
+                job.outputs["fine_tuned_model"],
+            )
+    best = min(finals, key=lambda name: finals[name][0])
+    served = run.exports["deploymentModels"]["support-curve-best"]
+    assert served["model"] == finals[best][1]
+    assert f"point {best} has the lowest final validation loss" in served["reason"]
