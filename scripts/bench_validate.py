@@ -303,7 +303,7 @@ def measure(command: list[str]) -> dict[str, Any]:
                 peak_single = max(peak_single, max(m.rss for m in memory))
             except psutil.Error:
                 pass
-            time.sleep(0.05)
+            time.sleep(0.2)  # sampling reads smaps: keep its cost off the measured processes
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -340,7 +340,7 @@ def main() -> None:
         runner = {"baseline": run_baseline, "floor": run_floor, "engine": run_engine}[args.run]
         print(json.dumps(runner(args.file, args.model)))
         return
-    console = Console()
+    console = Console() if sys.stdout.isatty() else Console(width=150)
     data_dir = args.data_dir or Path(tempfile.gettempdir()) / "ftstack-bench"
     data_dir.mkdir(parents=True, exist_ok=True)
     me = [sys.executable, str(Path(__file__).resolve())]

@@ -4,6 +4,8 @@ counts tokens as documented, and describes a file's distributions."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -206,3 +208,22 @@ def test_stats_describe_messages_tokens_roles_and_epochs(write_jsonl: Writer) ->
     assert data["billed_tokens"] == capped * 4
     assert data["estimated_cost"] == round(capped * 4 * 25.0 / 1e6, 2)
     assert stats_from_scan(scan, 2).billed_tokens == capped * 2
+
+
+def test_an_empty_file_has_too_few_examples_and_nothing_else(write_jsonl: Writer) -> None:
+    report = validate_file(write_jsonl([], bom=False), row("gpt-4o-mini"))
+
+    assert [(f.line, f.code) for f in report.errors] == [(None, "too_few_examples")]
+    assert report.warnings == []
+    assert report.examples == 0 and report.tokens.total == 0
+
+
+def test_importing_the_toolkit_loads_no_encoding_and_starts_no_process() -> None:
+    program = (
+        "import multiprocessing, ftstack.training_data as t\n"
+        "from ftstack.training_data.tokenizer import _encoding_cached\n"
+        "print(_encoding_cached.cache_info().currsize, len(multiprocessing.active_children()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+
+    assert done.stdout.split() == ["0", "0"], done.stderr
