@@ -26,6 +26,14 @@ def _reject_constant(name: str) -> object:
 # One decoder for every line; NaN and Infinity are Python extensions that JSON does not allow.
 JSON_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
+_JSON_TYPE_NAMES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
+
+
+def json_type_name(value: object) -> str:
+    """How JSON names the type of a parsed value ("an array", "null", ...)."""
+    return "null" if value is None else _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
+
+
 LocalFinding = tuple[int, str, str]  # (line within the chunk, code, message)
 
 
@@ -133,7 +141,7 @@ def scan_bytes(data: bytes, start: int, end: int, settings: CheckSettings) -> Ch
             result.error(
                 number,
                 Code.NOT_AN_OBJECT,
-                f"the line is a JSON {type(example).__name__}; each line must be one JSON object",
+                f"the line is {json_type_name(example)}; each line must be one JSON object",
                 cap,
             )
             _no_counts(result)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from ftstack.training_data.chunk import BOM, JSON_DECODER
+from ftstack.training_data.chunk import BOM, JSON_DECODER, json_type_name
 from ftstack.training_data.findings import Code, Finding
 
 _BUCKETS = 10  # length deciles
@@ -60,7 +60,7 @@ def _not_an_object(line: bytes) -> tuple[str, str] | None:
     if not isinstance(value, dict):
         return (
             Code.NOT_AN_OBJECT,
-            f"the line is a JSON {type(value).__name__}; each line must be one JSON object",
+            f"the line is {json_type_name(value)}; each line must be one JSON object",
         )
     return None
 
