@@ -18,8 +18,8 @@ from ftstack.config import ConfigError, ConfigProblem, EnvironmentConfig, capabi
 from ftstack.config.problems import join_path
 from ftstack.config.schema import DeploymentConfig, JobConfig
 from ftstack.config.validation import deployment_sku_problem, served_base
-from ftstack.experiments.expansion import ExperimentPoint, expand
-from ftstack.experiments.subsets import SUBSET_DIR, count_examples, write_subset
+from ftstack.experiments.expansion import ExperimentPoint, expand, job_on_subset
+from ftstack.experiments.subsets import count_examples
 from ftstack.promotion import PointOutcome, PromotionError, Selection, read_scores, select_model, select_point
 
 MANAGED_BY = "ftstack"
@@ -160,7 +160,7 @@ class FineTuningPlatform(pulumi.ComponentResource):
                 self.jobs[job.name] = self._job(job, region, reach)
             else:
                 self.experiments[str(job.experiment_name)] = [
-                    (point, self._job(_point_job(point, project_dir), region, reach))
+                    (point, self._job(job_on_subset(point, project_dir), region, reach))
                     for point in expand(job, count_examples(project_dir / job.training_file))
                 ]
         self.project_dir = project_dir
@@ -262,17 +262,6 @@ class FineTuningPlatform(pulumi.ComponentResource):
 
         outputs = [o for _, job in points for o in (job.fine_tuned_model, job.checkpoints)]
         return pulumi.Output.all(*outputs).apply(choose)
-
-
-def _point_job(point: ExperimentPoint, project_dir: Path) -> JobConfig:
-    """The point's job, training on its subset file (written under .ftstack/subsets, content-addressed)."""
-    if point.subset_size is None:
-        return point.job
-    source = project_dir / point.job.training_file
-    if point.subset_size >= count_examples(source):
-        return point.job
-    subset = write_subset(source, point.subset_size, point.subset_seed, project_dir / SUBSET_DIR)
-    return point.job.model_copy(update={"training_file": str(subset.relative_to(project_dir))})
 
 
 def _served(selection: Selection) -> dict[str, str]:

@@ -184,14 +184,67 @@ def demo_check() -> None:
             raise SystemExit(f"stack {stack} is not compliant")
 
 
+def demo_experiment(base_url: str, out_dir: Path) -> None:
+    """The dev stack's learning-curve experiment: its 3 points through the provider on the emulator, then
+    `ftstack experiment report` scores them on the holdout and draws the learning curve."""
+    import dataclasses
+
+    from ftstack.config import load_environment
+    from ftstack.experiments.expansion import expand, job_on_subset
+    from ftstack.experiments.subsets import count_examples
+
+    sys.path.insert(0, str(ROOT))
+    from components.fine_tuning_job import FineTuningJobArgs, FineTuningJobProvider, provider_inputs
+
+    heading("Experiment: a learning curve on nested subsets of the data (dev stack)")
+    ftstack("experiment", "plan", "--stack", "dev", "--experiment", "support-curve")
+    _, env = load_environment("dev", ROOT)
+    job = next(j for j in env.fine_tuning.jobs if j.experiment_name == "support-curve")
+    provider = FineTuningJobProvider()
+    for point in expand(job, count_examples(ROOT / job.training_file)):
+        point_job = job_on_subset(point, ROOT)
+        args = FineTuningJobArgs.from_job_config(point_job, endpoint=base_url, region=env.account.region)
+        args = dataclasses.replace(
+            args,
+            training_file=str(ROOT / args.training_file),
+            validation_file=str(ROOT / args.validation_file) if args.validation_file else None,
+        )
+        checked = provider.check({}, provider_inputs(point.name, args))
+        if checked.failures:
+            raise SystemExit("; ".join(f"{f.property}: {f.reason}" for f in checked.failures))
+        outs = provider.create(checked.inputs).outs or {}
+        console.print(f"{point.name}: {outs.get('status')} {outs.get('fine_tuned_model')}")
+    holdout = ROOT / "examples" / "support-chat" / "holdout.jsonl"
+    code = ftstack(
+        "experiment", "report", "--stack", "dev", "--experiment", "support-curve", "--endpoint", base_url,
+        "--data", str(holdout), "--out", str(out_dir / "experiment"),
+    )  # fmt: skip
+    if code != 0:
+        raise SystemExit("the experiment report could not be written")
+
+
 def main() -> None:
-    """Run every demo step in order."""
+    """Run every demo step in order; the job, evaluation and experiment steps share one emulator."""
+    import os
+
+    from ftstack.config import load_environment
+    from ftstack.emulator.server import running_emulator
+    from ftstack.fine_tuning.client import TOKEN_ENV
+
     demo_matrix()
     demo_config()
     demo_program()
     demo_check()
     demo_training_data()
-    demo_fine_tuning_job()
+    out_dir = ROOT / "demo-output"
+    _, env = load_environment("dev", ROOT)
+    os.environ.setdefault(TOKEN_ENV, "ftstack-demo")
+    with running_emulator(region=env.account.region, time_scale=600) as url:
+        job_id = demo_fine_tuning_job(url)
+        demo_evaluation(url, job_id, out_dir)
+        demo_experiment(url, out_dir)
+    heading("Done")
+    console.print(f"Pictures and summaries are in {out_dir.relative_to(ROOT)}/")
 
 
 if __name__ == "__main__":

@@ -46,10 +46,12 @@ def learning_curve(results: list[PointResult], best: PointResult | None, path: P
         score_axis.set_ylabel("holdout score", color="tab:blue")
         more_handles, more_labels = score_axis.get_legend_handles_labels()
         handles, labels = handles + more_handles, labels + more_labels
-    loss_axis.legend(handles, labels, loc="best")
+    loss_axis.set_xticks(xs, [f"{x:g}" for x in xs])  # the subset sizes themselves, not powers of ten
+    loss_axis.minorticks_off()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
     loss_axis.set_title(title)
     loss_axis.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path)
     plt.close(fig)
     return path

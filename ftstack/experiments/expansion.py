@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from pathlib import Path
 
 from ftstack.config.problems import ConfigProblem, join_path
 from ftstack.config.schema import JobConfig
+from ftstack.experiments.subsets import SUBSET_DIR, count_examples, write_subset
 
 SUFFIX_LIMIT = 40  # Azure's limit on a job's suffix
 
@@ -90,6 +92,17 @@ def expand(job: JobConfig, n_examples: int) -> list[ExperimentPoint]:
             ExperimentPoint(name, f"{job.name}-{tag}", tag, variant, size, values, spec.subset_seed)
         )
     return points
+
+
+def job_on_subset(point: ExperimentPoint, project_dir: Path) -> JobConfig:
+    """The point's job, training on its subset file (written under .ftstack/subsets, content-addressed)."""
+    if point.subset_size is None:
+        return point.job
+    source = project_dir / point.job.training_file
+    if point.subset_size >= count_examples(source):
+        return point.job
+    subset = write_subset(source, point.subset_size, point.subset_seed, project_dir / SUBSET_DIR)
+    return point.job.model_copy(update={"training_file": subset.relative_to(project_dir).as_posix()})
 
 
 def expansion_problems(job: JobConfig, index: int, n_examples: int, min_examples: int) -> list[ConfigProblem]:

@@ -1,0 +1,136 @@
+"""An experiment run on the emulator: its report collects the points, scores them on the holdout, draws the
+pictures and recommends a point."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from components.fine_tuning_job import FineTuningJobArgs, FineTuningJobProvider, provider_inputs
+from ftstack.config.schema import JobConfig
+from ftstack.emulator.server import running_emulator
+from ftstack.experiments.expansion import expand, job_on_subset
+from ftstack.experiments.report import build_report
+from ftstack.experiments.subsets import count_examples
+from ftstack.fine_tuning.client import TOKEN_ENV, open_client
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+FTSTACK = str(Path(sys.executable).with_name("ftstack"))
+REGION = "francecentral"
+
+
+def _job(experiment: dict[str, Any]) -> JobConfig:
+    return JobConfig.model_validate(
+        {"name": "bot", "baseModel": "gpt-4.1-mini", "version": "2025-04-14", "trainingType": "global",
+         "trainingFile": "examples/support-chat/training.jsonl",
+         "validationFile": "examples/support-chat/validation.jsonl", "seed": 3, "suffix": "bot",
+         "method": {"hyperparameters": {"batchSize": 4}}, "experiment": experiment}
+    )  # fmt: skip
+
+
+def _run_points(job: JobConfig, url: str) -> None:
+    provider = FineTuningJobProvider()
+    for point in expand(job, count_examples(ROOT / job.training_file)):
+        args = FineTuningJobArgs.from_job_config(job_on_subset(point, ROOT), endpoint=url, region=REGION)
+        args = dataclasses.replace(
+            args,
+            training_file=str(ROOT / args.training_file),
+            validation_file=str(ROOT / str(args.validation_file)),
+        )
+        checked = provider.check({}, provider_inputs(point.name, args))
+        assert not checked.failures
+        assert (provider.create(checked.inputs).outs or {})["status"] == "succeeded"
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[str]:
+    os.environ.setdefault(TOKEN_ENV, "test-token")
+    with running_emulator(region=REGION, time_scale=3000) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def subset_experiment(emulator: str) -> JobConfig:
+    job = _job({"name": "curve", "subsets": [12, 24, 1.0]})
+    _run_points(job, emulator)
+    return job
+
+
+def test_the_simulated_loss_falls_with_more_data(
+    subset_experiment: JobConfig, emulator: str, tmp_path: Path
+) -> None:
+    with open_client(emulator) as client:
+        report = build_report(subset_experiment, ROOT, client.list_jobs(), client.list_checkpoints, tmp_path)
+    losses = [r.valid_loss for r in report.results]
+    assert [r.point.values["examples"] for r in report.results] == [12, 24, 36]
+    assert all(loss is not None for loss in losses)
+    assert losses[0] > losses[1] > losses[2]  # type: ignore[operator]
+    assert report.best is not None and report.best.point.name == "bot-n36"
+    assert "lowest final validation loss" in report.best_reason
+
+
+def test_the_report_command_scores_points_draws_the_learning_curve_and_recommends(
+    subset_experiment: JobConfig, emulator: str, tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    (project / "stacks").mkdir(parents=True)
+    (project / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (project / "examples").symlink_to(ROOT / "examples")
+    env = {
+        "name": "t",
+        "account": {"name": "acct", "region": REGION, "resourceGroup": {"name": "rg"}},
+        "fineTuning": {"jobs": [subset_experiment.model_dump(by_alias=True, exclude_none=True)]},
+    }
+    import yaml
+
+    (project / "stacks" / "Pulumi.t.yaml").write_text(
+        yaml.safe_dump({"config": {"ftstack:environment": env}})
+    )
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [FTSTACK, "experiment", "report", "--stack", "t", "--experiment", "curve", "--endpoint", emulator,
+         "--data", str(ROOT / "examples/support-chat/holdout.jsonl"), "--out", str(out)],
+        cwd=project, capture_output=True, text=True, check=False, env={**os.environ, "FTSTACK_TOKEN": "t"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    with Image.open(out / "learning_curve.png") as picture:
+        assert picture.format == "PNG"
+        assert picture.size == (800, 500)
+    scores = json.loads((out / "scores.json").read_text())
+    by_point = {p["point"]: p["score"] for p in scores["points"]}
+    assert by_point["bot-n12"] < by_point["bot-n36"]
+    assert scores["best"]["point"] == max(by_point, key=lambda name: by_point[name])
+    assert "more data is likely to help" in scores["recommendation"]
+    assert "![learning_curve](learning_curve.png)" in (out / "report.md").read_text()
+
+
+def test_a_sweep_report_compares_its_points_in_a_picture(emulator: str, tmp_path: Path) -> None:
+    job = _job({"name": "epochs", "sweep": {"nEpochs": [1, 4]}})
+    _run_points(job, emulator)
+    with open_client(emulator) as client:
+        report = build_report(job, ROOT, client.list_jobs(), client.list_checkpoints, tmp_path)
+    assert [r.point.tag for r in report.results] == ["e1", "e4"]
+    assert {r.status for r in report.results} == {"succeeded"}
+    with Image.open(tmp_path / "sweep.png") as picture:
+        assert picture.format == "PNG"
+    assert report.best is not None
+    assert report.best.valid_loss == min(r.valid_loss for r in report.results if r.valid_loss is not None)
+
+
+def test_reporting_an_unknown_experiment_is_a_usage_error() -> None:
+    result = subprocess.run(
+        [FTSTACK, "experiment", "report", "--stack", "dev", "--experiment", "nope", "--out", "x"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "no experiment 'nope' in this stack; experiments: support-curve" in result.stderr
