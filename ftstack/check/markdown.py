@@ -45,6 +45,18 @@ def render_markdown(report: CheckReport) -> str:
     for type_, count in report.resource_counts().items():
         names = ", ".join(f"`{r.name}`" for r in report.resources if r.type == type_)
         lines.append(f"| `{_cell(type_)}` | {count} | {_cell(names)} |")
+    if report.deployments:
+        lines += [
+            "",
+            "**Deployments** (which model each serves, and why)",
+            "",
+            "| Deployment | SKU | Capacity | Model |",
+            "|---|---|---:|---|",
+        ]
+        lines += [
+            f"| `{d['name']}` | {d['sku']} | {d['capacity']} | {_cell(d['model'])} |"
+            for d in report.deployments
+        ]
     if report.warnings:
         lines += ["", "**Warnings**", ""]
         lines += [f"- ⚠️ {_cell(w)}" for w in report.warnings]

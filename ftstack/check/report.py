@@ -62,6 +62,7 @@ class CheckReport:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     overrides: list[dict[str, str]] = field(default_factory=list)
+    deployments: list[dict[str, str]] = field(default_factory=list)  # name, sku, capacity, model (and why)
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -108,6 +109,7 @@ class CheckReport:
             ],
             "warnings": list(self.warnings),
             "capabilityOverrides": list(self.overrides),
+            "deployments": list(self.deployments),
             "notes": list(self.notes),
         }
 

@@ -19,6 +19,7 @@ from ftstack.check.reachability import reachability_warnings
 from ftstack.check.report import CheckReport, PolicySummary, ReportedResource, Violation, shown_properties
 from ftstack.config import ConfigError, StackFileError, load_environment
 from ftstack.preview import DeclaredResource, ProgramError, run_program
+from ftstack.promotion.describe import describe_selection
 
 PACK_FOLDER = "policies"
 PREVIEW_NOTE_PREFIX = "can't run policy"
@@ -121,6 +122,15 @@ def run_check(
         warnings=reachability_warnings(env),
         # DESIGN.md: a justified addition to the matrix is shown wherever the stack is reviewed.
         overrides=[o.model_dump(mode="json") for o in env.capability_overrides],
+        deployments=[
+            {
+                "name": d.name,
+                "sku": d.sku,
+                "capacity": str(d.capacity),
+                "model": describe_selection(env, d, project_dir),
+            }
+            for d in env.deployments
+        ],
     )
 
 
