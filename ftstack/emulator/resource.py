@@ -3,6 +3,7 @@ operations the routes share."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from ftstack.emulator import lifecycle, training_files
@@ -31,7 +32,8 @@ class EmulatorResource:
     def __init__(self, settings: EmulatorSettings) -> None:
         self.settings = settings
         self.state, self._scratch = new_state(settings.state_dir)
-        start = max(self.state.simulated_now, 0.0) or None
+        # Resume where the saved clock stopped, or at wall-clock time if that is later (time passed).
+        start = max(self.state.simulated_now, time.time())
         self.clock = SimulatedClock(settings.time_scale, start=start)
         self.faults = FaultBook()
         for rule in settings.faults:
