@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml uv.lock
-	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv || $(PYTHON) -m pip install --quiet --user uv
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 

@@ -12,10 +12,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, fail, print_json
+from ftstack.cli.options import ApiVersionOption, TokenOption
 from ftstack.evaluation.answer_cache import AnswerCache
 from ftstack.evaluation.chat_client import (
     DEFAULT_API_VERSION,
-    TOKEN_ENV,
     ChatClient,
     Endpoint,
     RequestFailedError,
@@ -107,15 +107,8 @@ def eval_command(
         str | None,
         typer.Option("--embedding-deployment", help="Embeddings deployment for embedding_similarity."),
     ] = None,
-    token: Annotated[
-        str | None,
-        typer.Option(
-            "--token", envvar=TOKEN_ENV, help="Static bearer token (default: Entra ID).", show_default=False
-        ),
-    ] = None,
-    api_version: Annotated[
-        str, typer.Option("--api-version", help="Data-plane API version.")
-    ] = DEFAULT_API_VERSION,
+    token: TokenOption = None,
+    api_version: ApiVersionOption = DEFAULT_API_VERSION,
     max_tokens: Annotated[int, typer.Option("--max-tokens", help="Answer length limit per request.")] = 256,
     temperature: Annotated[float, typer.Option("--temperature", help="Sampling temperature.")] = 0.0,
 ) -> None:

@@ -9,7 +9,8 @@ import typer
 from rich.console import Console
 
 from ftstack.cli.errors import fail
-from ftstack.evaluation.chat_client import DEFAULT_API_VERSION, TOKEN_ENV, Endpoint
+from ftstack.cli.options import ApiVersionOption, TokenOption
+from ftstack.evaluation.chat_client import DEFAULT_API_VERSION, Endpoint
 from ftstack.reporting.job_client import JobReadError, fetch_job_records
 from ftstack.reporting.training_results import ResultsFileError
 
@@ -20,15 +21,8 @@ def report_command(
     ],
     job: Annotated[str, typer.Option("--job", help="Fine-tuning job id (ftjob-...).")],
     out: Annotated[Path, typer.Option("--out", help="Folder for curves.png and report.md.")] = Path("report"),
-    token: Annotated[
-        str | None,
-        typer.Option(
-            "--token", envvar=TOKEN_ENV, help="Static bearer token (default: Entra ID).", show_default=False
-        ),
-    ] = None,
-    api_version: Annotated[
-        str, typer.Option("--api-version", help="Data-plane API version.")
-    ] = DEFAULT_API_VERSION,
+    token: TokenOption = None,
+    api_version: ApiVersionOption = DEFAULT_API_VERSION,
 ) -> None:
     """Draw the job's training and validation curves and summarise its checkpoints and events."""
     # Imported here: matplotlib takes a while to load, and no other command needs it.

@@ -21,8 +21,9 @@ from azure.core.exceptions import ClientAuthenticationError
 from ftstack.evaluation.holdout import Message
 
 DEFAULT_API_VERSION = "2025-04-01-preview"
-COGNITIVE_SERVICES_SCOPE = "https://cognitiveservices.azure.com/.default"
 TOKEN_ENV = "FTSTACK_TOKEN"
+
+COGNITIVE_SERVICES_SCOPE = "https://cognitiveservices.azure.com/.default"
 SDK_MAX_RETRIES = 2
 OUTER_ATTEMPTS = 3
 MAX_RETRY_AFTER_SECONDS = 60.0
