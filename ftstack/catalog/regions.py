@@ -94,9 +94,9 @@ class RegionTable:
         region = self._by_key.get(_key(name))
         if region is None:
             close = difflib.get_close_matches(_key(name), list(self._by_key), n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(self._by_key[c].name for c in close)}?" if close else ""
+            hint = f" (did you mean {' or '.join(self._by_key[c].name for c in close)}?)" if close else ""
             raise UnknownRegionError(
-                f"unknown region {name!r}{hint} Known regions: {', '.join(self._regions)}"
+                f"unknown region {name!r}{hint}; known regions: {', '.join(self._regions)}"
             )
         return region
 
