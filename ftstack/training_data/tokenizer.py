@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import os
 import threading
@@ -47,12 +47,14 @@ def _read_ranks(path: Path, expected_hash: str | None) -> dict[bytes, int] | Non
         return None
     if expected_hash and hashlib.sha256(data).hexdigest() != expected_hash:
         return None  # a stale or foreign file under the right name: try the next place
-    ranks: dict[bytes, int] = {}
-    for line in data.splitlines():
-        if line:
-            token, rank = line.split()
-            ranks[base64.b64decode(token)] = int(rank)
-    return ranks
+    # "<base64 token> <rank>" per line: whitespace-split fields alternate token, rank
+    fields = data.split()
+    if len(fields) % 2:
+        return None
+    try:
+        return dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2]), strict=True))
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _offline_loader(name: str) -> Callable[..., dict[bytes, int]]:
