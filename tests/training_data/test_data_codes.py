@@ -360,3 +360,48 @@ def test_every_error_is_reported_up_to_a_cap_with_the_total(write_jsonl: Writer)
     assert [f.line for f in report.errors] == list(range(1, 101))
     assert report.to_json()["errors_not_shown"] == 150
     assert "and 247 more errors" in report.summary()
+
+
+def test_a_name_must_be_a_non_empty_string(write_jsonl: Writer) -> None:
+    valid = [chat_example(i) for i in range(10)]
+    bad = validate_file(write_jsonl([*valid, chat({**USER, "name": 7}, ASSISTANT)]), row("gpt-4o-mini"))
+    good = validate_file(
+        write_jsonl([*valid, chat({**USER, "name": "ann"}, ASSISTANT)], "ok.jsonl"), row("gpt-4o-mini")
+    )
+
+    assert [(f.line, f.code) for f in bad.errors] == [(11, "invalid_name")]
+    assert good.valid
+
+
+def test_an_image_over_the_size_limit_is_refused(write_jsonl: Writer) -> None:
+    payload = "A" * 4_000  # about 3,000 bytes once decoded
+    lines = [chat({"role": "user", "content": [image(f"data:image/png;base64,{payload}")]}, ASSISTANT)] * 1
+    path = write_jsonl([*lines, *[chat_example(i) for i in range(10)]])
+    settings = settings_for(row("gpt-4o"), "supervised")
+
+    refused = report_from_scan(
+        scan_file(path, replace(settings, rules=replace(load_rules(), max_image_bytes=2_999)))
+    )
+    accepted = report_from_scan(
+        scan_file(path, replace(settings, rules=replace(load_rules(), max_image_bytes=3_000)))
+    )
+
+    assert [(f.line, f.code) for f in refused.errors] == [(1, "image_too_large")]
+    assert accepted.valid
+    assert load_rules().max_image_bytes == 10 * 1024 * 1024
+
+
+def test_tokens_times_epochs_over_the_job_quota_is_a_warning(write_jsonl: Writer) -> None:
+    path = write_jsonl([chat_example(i) for i in range(10)])
+    settings = settings_for(row("gpt-4o-mini"), "supervised")
+    billed = validate_file(path, row("gpt-4o-mini")).billed_tokens_estimate
+
+    over = report_from_scan(
+        scan_file(path, replace(settings, rules=replace(load_rules(), max_tokens_times_epochs=billed - 1)))
+    )
+    within = report_from_scan(
+        scan_file(path, replace(settings, rules=replace(load_rules(), max_tokens_times_epochs=billed)))
+    )
+
+    assert [(f.line, f.code) for f in over.warnings] == [(None, "tokens_times_epochs_over_quota")]
+    assert over.valid and within.warnings == []
