@@ -375,7 +375,7 @@ def test_a_name_must_be_a_non_empty_string(write_jsonl: Writer) -> None:
 
 def test_an_image_over_the_size_limit_is_refused(write_jsonl: Writer) -> None:
     payload = "A" * 4_000  # about 3,000 bytes once decoded
-    lines = [chat({"role": "user", "content": [image(f"data:image/png;base64,{payload}")]}, ASSISTANT)] * 1
+    lines = [chat({"role": "user", "content": [image(f"data:image/png;base64,{payload}")]}, ASSISTANT)]
     path = write_jsonl([*lines, *[chat_example(i) for i in range(10)]])
     settings = settings_for(row("gpt-4o"), "supervised")
 
