@@ -59,7 +59,8 @@ def demo_evaluation(base_url: str, job_id: str, out_dir: Path, token: str | None
     Call it while the emulator that ran the job is still up; `token` is the one it was started with."""
     import os
 
-    from ftstack.evaluation.chat_client import TOKEN_ENV, Endpoint
+    from ftstack.data_plane import TOKEN_ENV
+    from ftstack.evaluation.chat_client import Endpoint
     from ftstack.fine_tuning.client import TOKEN_ENV as FINE_TUNING_TOKEN_ENV
     from ftstack.reporting.job_client import fetch_job_records
 

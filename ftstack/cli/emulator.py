@@ -13,7 +13,6 @@ from pydantic import ValidationError
 from ftstack.catalog import CatalogError
 from ftstack.cli.errors import fail
 from ftstack.emulator.faults import FAULT_SPEC_HELP, FaultRule, parse_fault_spec
-from ftstack.emulator.server import serve
 from ftstack.emulator.settings import DEFAULT_REGION, EmulatorSettings
 
 DEFAULT_PORT = 8765
@@ -86,6 +85,8 @@ def emulator(
             "use it as azure_endpoint, or base_url "
             f"{url}/openai/v1. Ctrl-C stops it.\n"
         )
+
+    from ftstack.emulator.server import serve  # the web framework loads only for this command
 
     try:
         serve(settings, host, port, ready)

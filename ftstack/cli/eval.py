@@ -13,15 +13,7 @@ from rich.table import Table
 
 from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, fail, print_json
 from ftstack.cli.options import ApiVersionOption, TokenOption
-from ftstack.evaluation.answer_cache import AnswerCache
-from ftstack.evaluation.chat_client import (
-    DEFAULT_API_VERSION,
-    ChatClient,
-    Endpoint,
-    RequestFailedError,
-    RequestParams,
-)
-from ftstack.evaluation.engine import EvaluationPlan, evaluate
+from ftstack.data_plane import DEFAULT_API_VERSION
 from ftstack.evaluation.holdout import HoldoutError, load_holdout
 from ftstack.evaluation.metrics import (
     METRIC_NAMES,
@@ -39,6 +31,8 @@ EXIT_INTERRUPTED = 130
 
 def _resume_hint(out: Path) -> str:
     """Where the answers paid for so far are kept, when there are any."""
+    from ftstack.evaluation.answer_cache import AnswerCache
+
     cached = len(AnswerCache(out))
     return f" ({cached} answers received so far are cached in {out}; rerun to resume)" if cached else ""
 
@@ -113,6 +107,11 @@ def eval_command(
     temperature: Annotated[float, typer.Option("--temperature", help="Sampling temperature.")] = 0.0,
 ) -> None:
     """Ask both deployments every holdout question, score the answers, compare them; resumable via --out."""
+    # Imported here: openai takes a while to load, and most commands do not need it.
+    from ftstack.evaluation.answer_cache import AnswerCache
+    from ftstack.evaluation.chat_client import ChatClient, Endpoint, RequestFailedError, RequestParams
+    from ftstack.evaluation.engine import EvaluationPlan, evaluate
+
     names = metric or list(DEFAULT_METRICS)
     problems = metric_problems(names, pattern, embedding_deployment is not None)
     if len(set(names)) != len(names):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ftstack.evaluation.chat_client import DEFAULT_API_VERSION, TOKEN_ENV
+from ftstack.data_plane import DEFAULT_API_VERSION, TOKEN_ENV
 
 __all__ = ["DEFAULT_API_VERSION", "TOKEN_ENV", "ApiVersionOption", "TokenOption"]
 

@@ -10,9 +10,7 @@ from rich.console import Console
 
 from ftstack.cli.errors import fail
 from ftstack.cli.options import ApiVersionOption, TokenOption
-from ftstack.evaluation.chat_client import DEFAULT_API_VERSION, Endpoint
-from ftstack.reporting.job_client import JobReadError, fetch_job_records
-from ftstack.reporting.training_results import ResultsFileError
+from ftstack.data_plane import DEFAULT_API_VERSION
 
 
 def report_command(
@@ -25,8 +23,11 @@ def report_command(
     api_version: ApiVersionOption = DEFAULT_API_VERSION,
 ) -> None:
     """Draw the job's training and validation curves and summarise its checkpoints and events."""
-    # Imported here: matplotlib takes a while to load, and no other command needs it.
+    # Imported here: matplotlib and openai take a while to load, and most commands need neither.
+    from ftstack.evaluation.chat_client import Endpoint
+    from ftstack.reporting.job_client import JobReadError, fetch_job_records
     from ftstack.reporting.job_report import build_report, write_report
+    from ftstack.reporting.training_results import ResultsFileError
 
     if not endpoint.startswith(("http://", "https://")):
         fail(f"--endpoint {endpoint}: expected a URL like https://NAME.openai.azure.com")

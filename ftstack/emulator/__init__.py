@@ -1,15 +1,27 @@
-"""A local emulator of the Azure OpenAI fine-tuning data plane (files, jobs, models, chat completions)."""
+"""A local emulator of the Azure OpenAI fine-tuning data plane (files, jobs, models, chat completions).
 
-from ftstack.emulator.app import create_app
-from ftstack.emulator.faults import FaultRule, parse_fault_spec
-from ftstack.emulator.server import running_emulator, serve
-from ftstack.emulator.settings import EmulatorSettings
+The public names load on first use, so `import ftstack.emulator.faults` (the CLI's help text) does not
+pull in the web framework.
+"""
 
-__all__ = [
-    "EmulatorSettings",
-    "FaultRule",
-    "create_app",
-    "parse_fault_spec",
-    "running_emulator",
-    "serve",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "EmulatorSettings": "ftstack.emulator.settings",
+    "FaultRule": "ftstack.emulator.faults",
+    "create_app": "ftstack.emulator.app",
+    "parse_fault_spec": "ftstack.emulator.faults",
+    "running_emulator": "ftstack.emulator.server",
+    "serve": "ftstack.emulator.server",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'ftstack.emulator' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -18,10 +18,8 @@ from typing import Any
 import openai
 from azure.core.exceptions import ClientAuthenticationError
 
+from ftstack.data_plane import DEFAULT_API_VERSION
 from ftstack.evaluation.holdout import Message
-
-DEFAULT_API_VERSION = "2025-04-01-preview"
-TOKEN_ENV = "FTSTACK_TOKEN"
 
 COGNITIVE_SERVICES_SCOPE = "https://cognitiveservices.azure.com/.default"
 SDK_MAX_RETRIES = 2
