@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import authorization
 
-from ftstack.catalog import BuiltInRole, load_roles
+from ftstack.catalog.roles import BuiltInRole, load_roles
 from ftstack.config.schema import RoleAssignment
 
 # Fixed namespace so an assignment's name is the same on every run (ARM names role assignments by GUID).

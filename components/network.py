@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import network, privatedns
 
-from ftstack.catalog import private_link_facts
+from ftstack.catalog.dns_zones import private_link_facts
 from ftstack.config.schema import PrivateEndpointSpec
 
 ZONE_LOCATION = "global"  # private DNS zones and their VNet links are global resources

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ftstack.catalog.data_file import load_data_file
 from ftstack.catalog.errors import CatalogError
 from ftstack.catalog.matrix import Provenance, load_matrix
 from ftstack.catalog.regions import DataZone
@@ -191,13 +190,7 @@ def _provenance(sources: dict[str, _Source], source_id: str) -> Provenance:
 @cache
 def load_deployment_types() -> DeploymentTypeTable:
     """The shipped deployment-type table for fine-tuned models, validated on first use."""
-    text = (
-        resources.files("ftstack.catalog").joinpath("data/deployment_types.yaml").read_text(encoding="utf-8")
-    )
-    try:
-        parsed = _File.model_validate(yaml.safe_load(text))
-    except ValueError as exc:
-        raise CatalogError(f"ftstack/catalog/data/deployment_types.yaml is invalid: {exc}") from exc
+    parsed = load_data_file("ftstack.catalog", "deployment_types.yaml", _File)
     rules = [
         DeploymentTypeRule(
             sku=r.sku,

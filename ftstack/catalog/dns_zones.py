@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from ftstack.catalog.data_file import load_data_file
 from ftstack.catalog.errors import CatalogError
 
 
@@ -37,11 +36,7 @@ class PrivateLinkFacts:
 
 @cache
 def _load() -> dict[str, PrivateLinkFacts]:
-    text = resources.files("ftstack.catalog").joinpath("data/dns_zones.yaml").read_text(encoding="utf-8")
-    try:
-        parsed = _File.model_validate(yaml.safe_load(text))
-    except ValueError as exc:
-        raise CatalogError(f"ftstack/catalog/data/dns_zones.yaml is invalid: {exc}") from exc
+    parsed = load_data_file("ftstack.catalog", "dns_zones.yaml", _File)
     return {kind: PrivateLinkFacts(kind, k.group_id, tuple(k.zones)) for kind, k in parsed.kinds.items()}
 
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
-from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ftstack.catalog.data_file import load_data_file
 from ftstack.catalog.errors import (
     AmbiguousVersionError,
-    CatalogError,
     UnknownModelError,
     UnknownVersionError,
 )
@@ -334,11 +332,7 @@ def _provenance(sources: dict[str, _Source], source_id: str) -> Provenance:
 @cache
 def load_matrix() -> CapabilityMatrix:
     """The shipped capability matrix, validated on first use."""
-    text = resources.files("ftstack.catalog").joinpath("data/models.yaml").read_text(encoding="utf-8")
-    try:
-        parsed = _MatrixFile.model_validate(yaml.safe_load(text))
-    except ValueError as exc:
-        raise CatalogError(f"ftstack/catalog/data/models.yaml is invalid: {exc}") from exc
+    parsed = load_data_file("ftstack.catalog", "models.yaml", _MatrixFile)
     rows = [
         ModelRow(
             model=r.model,

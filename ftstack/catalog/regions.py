@@ -6,13 +6,12 @@ import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ftstack.catalog.errors import CatalogError, UnknownRegionError
+from ftstack.catalog.data_file import load_data_file
+from ftstack.catalog.errors import UnknownRegionError
 
 DataZone = Literal["EU", "US"]
 
@@ -112,11 +111,7 @@ def _key(name: str) -> str:
 @cache
 def load_regions() -> RegionTable:
     """The shipped region table, validated on first use."""
-    text = resources.files("ftstack.catalog").joinpath("data/regions.yaml").read_text(encoding="utf-8")
-    try:
-        parsed = _RegionFile.model_validate(yaml.safe_load(text))
-    except ValueError as exc:
-        raise CatalogError(f"ftstack/catalog/data/regions.yaml is invalid: {exc}") from exc
+    parsed = load_data_file("ftstack.catalog", "regions.yaml", _RegionFile)
     countries = {c.name: c for c in parsed.countries}
     all_geos: set[str] = set()
     regions = []

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ftstack.catalog.data_file import load_data_file
 from ftstack.catalog.errors import CatalogError
 
 GUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -73,9 +72,5 @@ class RoleTable:
 @cache
 def load_roles() -> RoleTable:
     """The shipped built-in role table, validated on first use."""
-    text = resources.files("ftstack.catalog").joinpath("data/roles.yaml").read_text(encoding="utf-8")
-    try:
-        parsed = _File.model_validate(yaml.safe_load(text))
-    except ValueError as exc:
-        raise CatalogError(f"ftstack/catalog/data/roles.yaml is invalid: {exc}") from exc
+    parsed = load_data_file("ftstack.catalog", "roles.yaml", _File)
     return RoleTable([BuiltInRole(r.name, r.id, r.purpose) for r in parsed.roles])

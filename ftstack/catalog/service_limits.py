@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from ftstack.catalog.data_file import load_data_file
 from ftstack.catalog.errors import CatalogError
 
 
@@ -72,11 +71,7 @@ class ServiceLimits:
 @cache
 def load_service_limits() -> ServiceLimits:
     """The shipped limits, validated on first use."""
-    text = resources.files("ftstack.catalog").joinpath("data/service_limits.yaml").read_text(encoding="utf-8")
-    try:
-        parsed = _File.model_validate(yaml.safe_load(text))
-    except ValueError as exc:
-        raise CatalogError(f"ftstack/catalog/data/service_limits.yaml is invalid: {exc}") from exc
+    parsed = load_data_file("ftstack.catalog", "service_limits.yaml", _File)
     for cited in (parsed.limits.source, parsed.typical_pace.source):
         if cited not in parsed.sources:
             raise CatalogError(f"ftstack/catalog/data/service_limits.yaml cites an unknown source {cited!r}")

@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, fail, print_json
-from ftstack.config import StackFileError, find_project_dir
 
 StackOption = Annotated[str, typer.Option("--stack", help="Stack name: stacks/Pulumi.<NAME>.yaml.")]
 ProjectDir = Annotated[
@@ -29,6 +28,8 @@ class OutputFormat(StrEnum):
 
 
 def _project(project_dir: Path | None) -> Path:
+    from ftstack.config import StackFileError, find_project_dir
+
     try:
         return project_dir.resolve() if project_dir else find_project_dir()
     except StackFileError as exc:

@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ftstack.config import ConfigError, StackFileError, find_project_dir, load_environment
-
 app = typer.Typer(help="The typed stack configuration.", no_args_is_help=True)
 
 ProjectDir = Annotated[
@@ -25,6 +23,7 @@ def validate(
 ) -> None:
     """Validate one stack's config against the schema and the capability matrix; exit 2 on any problem."""
     from ftstack.cli.errors import fail
+    from ftstack.config import ConfigError, StackFileError, find_project_dir, load_environment
 
     try:
         folder = project_dir.resolve() if project_dir else find_project_dir()

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from ftstack.cli.errors import fail
-from ftstack.config import ConfigError, StackFileError, find_project_dir, load_environment
-from ftstack.config.schema import EnvironmentConfig, JobConfig
+from ftstack.cli.options import TokenOption
+
+if TYPE_CHECKING:
+    from ftstack.config.schema import EnvironmentConfig, JobConfig
 
 app = typer.Typer(
     help="Experiments: data-subset learning curves and hyperparameter sweeps.", no_args_is_help=True
@@ -23,6 +25,8 @@ Experiment = Annotated[str | None, typer.Option("--experiment", help="Experiment
 
 
 def _load(stack: str) -> tuple[Path, EnvironmentConfig]:
+    from ftstack.config import ConfigError, StackFileError, find_project_dir, load_environment
+
     try:
         folder = find_project_dir()
         return folder, load_environment(stack, folder)[1]
@@ -90,10 +94,7 @@ def report(
     endpoint: Annotated[
         str | None, typer.Option("--endpoint", help="Data-plane endpoint (default: the stack's account).")
     ] = None,
-    token: Annotated[
-        str | None,
-        typer.Option("--token", envvar="FTSTACK_TOKEN", help="Static bearer token (else Entra ID)."),
-    ] = None,
+    token: TokenOption = None,
     base: Annotated[
         str | None,
         typer.Option("--base", help="Base deployment to compare against (default: the base model)."),

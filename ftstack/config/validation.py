@@ -16,9 +16,9 @@ from ftstack.catalog import (
     CatalogError,
     ModelRow,
     TrainingType,
-    load_deployment_types,
     load_matrix,
 )
+from ftstack.catalog.deployment_types import load_deployment_types
 from ftstack.config.problems import ConfigError, ConfigProblem, join_path
 from ftstack.config.schema import DeploymentConfig, EnvironmentConfig, JobConfig
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ftstack.catalog import load_roles
+from ftstack.catalog.roles import load_roles
 from ftstack.preview.capture import UNKNOWN, DeclaredResource
 
 KNOWN_AFTER_DEPLOY = "(known after deploy)"

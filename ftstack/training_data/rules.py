@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from ftstack.catalog.data_file import load_data_file
 
 
 class _Strict(BaseModel):
@@ -98,8 +98,7 @@ class DataRules:
 @cache
 def load_rules() -> DataRules:
     """The shipped training-data rules, validated on first use."""
-    text = resources.files("ftstack.training_data").joinpath("data/rules.yaml").read_text(encoding="utf-8")
-    parsed = _RulesFile.model_validate(yaml.safe_load(text))
+    parsed = load_data_file("ftstack.training_data", "rules.yaml", _RulesFile)
     cited = {
         parsed.file.source,
         parsed.vision.source,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import Enum
 
-from ftstack.catalog import CatalogError, Region, load_deployment_types, load_regions
+from ftstack.catalog import CatalogError, Region, load_regions
+from ftstack.catalog.deployment_types import load_deployment_types
 
 
 class Scope(Enum):

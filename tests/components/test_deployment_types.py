@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ftstack.catalog import load_deployment_types, load_matrix
+from ftstack.catalog import load_matrix
+from ftstack.catalog.deployment_types import load_deployment_types
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ from program_runs import (
     stack_run,
 )
 
-from ftstack.catalog import load_roles
+from ftstack.catalog.roles import load_roles
 from ftstack.preview import UNKNOWN
 from ftstack.preview.mocks import MOCK_SUBSCRIPTION
 
