@@ -136,3 +136,35 @@ def test_config_validate_exits_2_with_the_key_path(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "stacks/Pulumi.bad.yaml: ftstack:environment.fineTuning.jobs[0].baseModel:" in result.stderr
     assert "northcentralus, swedencentral" in result.stderr
+
+
+def test_running_one_command_does_not_load_the_heavy_libraries_of_the_others() -> None:
+    probe = (
+        "import sys\n"
+        "sys.argv = ['ftstack', 'matrix', 'list', '--json']\n"
+        "from ftstack.cli.app import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "sys.stderr.write(' '.join(m for m in ('openai', 'fastapi', 'matplotlib') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.stderr == ""
+    assert json.loads(result.stdout)["models"]
+
+
+def test_the_root_help_lists_every_command() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for command in (
+        "matrix",
+        "config",
+        "data",
+        "experiment",
+        "emulator",
+        "eval",
+        "report",
+        "check",
+        "policy-config",
+    ):
+        assert command in result.stdout
