@@ -144,7 +144,8 @@ def test_running_one_command_does_not_load_the_heavy_libraries_of_the_others() -
         "sys.argv = ['ftstack', 'matrix', 'list', '--json']\n"
         "from ftstack.cli.app import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "sys.stderr.write(' '.join(m for m in ('openai', 'fastapi', 'matplotlib') if m in sys.modules))\n"
+        "heavy = ('openai', 'fastapi', 'matplotlib', 'ftstack.cli.eval', 'ftstack.cli.emulator', 'ftstack.cli.check')\n"
+        "sys.stderr.write(' '.join(m for m in heavy if m in sys.modules))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False
