@@ -13,17 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ftstack.catalog.data_file import load_data_file
 from ftstack.catalog.errors import CatalogError
-from ftstack.catalog.matrix import Provenance, load_matrix
+from ftstack.catalog.matrix import load_matrix
+from ftstack.catalog.provenance import Provenance, SourceSpec, provenance
 from ftstack.catalog.regions import DataZone
 
 Scope = Literal["regions", "dataZones", "anyRegion"]
-
-
-class _Source(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    title: str
-    document: str
-    recorded: str | object
 
 
 class _ModelEntry(BaseModel):
@@ -57,7 +51,7 @@ class _Rule(BaseModel):
 class _File(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     schema_version: Literal[1] = Field(alias="schemaVersion")
-    sources: dict[str, _Source]
+    sources: dict[str, SourceSpec]
     deployment_types: list[_Rule] = Field(alias="deploymentTypes")
 
     @model_validator(mode="after")
@@ -182,11 +176,6 @@ class DeploymentTypeTable:
         return region in (rule.regions[(model, version)] or ())
 
 
-def _provenance(sources: dict[str, _Source], source_id: str) -> Provenance:
-    src = sources[source_id]
-    return Provenance(source_id, src.title, str(src.recorded))
-
-
 @cache
 def load_deployment_types() -> DeploymentTypeTable:
     """The shipped deployment-type table for fine-tuned models, validated on first use."""
@@ -201,9 +190,9 @@ def load_deployment_types() -> DeploymentTypeTable:
                 (e.model, e.version): tuple(e.regions) if e.regions is not None else None for e in r.models
             },
             provenance={
-                (e.model, e.version): _provenance(parsed.sources, e.source or r.source) for e in r.models
+                (e.model, e.version): provenance(parsed.sources, e.source or r.source) for e in r.models
             },
-            rule_provenance=_provenance(parsed.sources, r.source),
+            rule_provenance=provenance(parsed.sources, r.source),
         )
         for r in parsed.deployment_types
     ]

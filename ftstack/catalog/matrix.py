@@ -15,6 +15,7 @@ from ftstack.catalog.errors import (
     UnknownModelError,
     UnknownVersionError,
 )
+from ftstack.catalog.provenance import Provenance, SourceSpec, provenance
 from ftstack.catalog.regions import RegionTable, load_regions
 
 Modality = Literal["text-to-text", "text-and-vision-to-text"]
@@ -35,13 +36,6 @@ class TrainingType(StrEnum):
 
 
 # --- the data file's schema (validated on load) -------------------------------------------------
-
-
-class _Source(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    title: str
-    document: str
-    recorded: str | object
 
 
 class _Supplement(BaseModel):
@@ -77,7 +71,7 @@ class _GlobalTraining(BaseModel):
 class _MatrixFile(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     schema_version: Literal[1] = Field(alias="schemaVersion")
-    sources: dict[str, _Source]
+    sources: dict[str, SourceSpec]
     global_training: _GlobalTraining = Field(alias="globalTraining")
     models: list[_Row]
 
@@ -103,15 +97,6 @@ class _MatrixFile(BaseModel):
 
 
 # --- the in-memory matrix -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where a fact comes from: a source id, its title and the date it was recorded."""
-
-    source: str
-    title: str
-    recorded: str
 
 
 @dataclass(frozen=True)
@@ -324,11 +309,6 @@ def _list(regions: tuple[str, ...] | list[str]) -> str:
     return ", ".join(regions) if regions else "no region"
 
 
-def _provenance(sources: dict[str, _Source], source_id: str) -> Provenance:
-    src = sources[source_id]
-    return Provenance(source_id, src.title, str(src.recorded))
-
-
 @cache
 def load_matrix() -> CapabilityMatrix:
     """The shipped capability matrix, validated on first use."""
@@ -346,8 +326,8 @@ def load_matrix() -> CapabilityMatrix:
             modality=r.modality,
             methods=tuple(r.supplement.methods),
             encoding=r.supplement.encoding,
-            provenance=_provenance(parsed.sources, r.source),
-            supplement_provenance=_provenance(parsed.sources, r.supplement.source),
+            provenance=provenance(parsed.sources, r.source),
+            supplement_provenance=provenance(parsed.sources, r.supplement.source),
         )
         for r in parsed.models
     ]
@@ -355,7 +335,7 @@ def load_matrix() -> CapabilityMatrix:
         rows=rows,
         global_regions=tuple(parsed.global_training.regions),
         global_no_vision_regions=tuple(parsed.global_training.no_vision_regions),
-        global_provenance=_provenance(parsed.sources, parsed.global_training.source),
+        global_provenance=provenance(parsed.sources, parsed.global_training.source),
         regions=load_regions(),
-        sources={k: _provenance(parsed.sources, k) for k in parsed.sources},
+        sources={k: provenance(parsed.sources, k) for k in parsed.sources},
     )

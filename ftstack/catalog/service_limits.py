@@ -10,13 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ftstack.catalog.data_file import load_data_file
 from ftstack.catalog.errors import CatalogError
-
-
-class _Source(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    title: str
-    document: str
-    recorded: object
+from ftstack.catalog.provenance import SourceSpec
 
 
 class _Limits(BaseModel):
@@ -39,7 +33,7 @@ class _Pace(BaseModel):
 class _File(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     schema_version: Literal[1] = Field(alias="schemaVersion")
-    sources: dict[str, _Source]
+    sources: dict[str, SourceSpec]
     limits: _Limits
     typical_pace: _Pace = Field(alias="typicalPace")
 

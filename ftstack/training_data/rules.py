@@ -10,16 +10,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ftstack.catalog.data_file import load_data_file
+from ftstack.catalog.provenance import SourceSpec
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
-
-
-class _Source(_Strict):
-    title: str
-    document: str
-    recorded: str | object
 
 
 class _FileRules(_Strict):
@@ -62,7 +57,7 @@ class _Billing(_Strict):
 
 class _RulesFile(_Strict):
     schema_version: Literal[1] = Field(alias="schemaVersion")
-    sources: dict[str, _Source]
+    sources: dict[str, SourceSpec]
     file: _FileRules
     vision: _VisionRules
     token_counting: _TokenCounting = Field(alias="tokenCounting")
