@@ -99,43 +99,24 @@ def test_an_experiment_without_subsets_or_sweep_is_refused() -> None:
         _job()
 
 
-def test_stack_validation_reports_expansion_problems() -> None:
-    raw = {
+def _environment(subsets: list[float], deployments: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    job = {"name": "bot", "baseModel": "gpt-4.1-mini", "trainingType": "global", "trainingFile": TRAINING,
+           "experiment": {"subsets": subsets}}  # fmt: skip
+    return {
         "name": "t",
         "account": {"name": "a", "region": "francecentral", "resourceGroup": {"name": "rg"}},
-        "fineTuning": {
-            "jobs": [
-                {
-                    "name": "bot",
-                    "baseModel": "gpt-4.1-mini",
-                    "trainingType": "global",
-                    "trainingFile": TRAINING,
-                    "experiment": {"subsets": [0.1, 1.0]},
-                }
-            ]
-        },
+        "fineTuning": {"jobs": [job]},
+        "deployments": deployments or [],
     }
+
+
+def test_stack_validation_reports_expansion_problems() -> None:
     with pytest.raises(ConfigError, match=r"jobs\[0\].experiment.subsets\[0\]"):
-        parse_environment(raw, project_dir=ROOT)
+        parse_environment(_environment([0.1, 1.0]), project_dir=ROOT)
 
 
 def test_a_deployment_must_select_an_experiment_by_its_best_point() -> None:
-    raw = {
-        "name": "t",
-        "account": {"name": "a", "region": "francecentral", "resourceGroup": {"name": "rg"}},
-        "fineTuning": {
-            "jobs": [
-                {
-                    "name": "bot",
-                    "baseModel": "gpt-4.1-mini",
-                    "trainingType": "global",
-                    "trainingFile": TRAINING,
-                    "experiment": {"subsets": [0.5, 1.0]},
-                }
-            ]
-        },
-        "deployments": [{"name": "dep", "model": {"job": "bot"}, "sku": "GlobalStandard"}],
-    }
+    raw = _environment([0.5, 1.0], [{"name": "dep", "model": {"job": "bot"}, "sku": "GlobalStandard"}])
     with pytest.raises(ConfigError, match="is an experiment; select its best point with experiment: bot"):
         parse_environment(raw, project_dir=ROOT)
     raw["deployments"] = [
