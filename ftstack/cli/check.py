@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, fail, print_json
+from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, ensure_folder, fail, print_json
 
 StackOption = Annotated[str, typer.Option("--stack", help="Stack name: stacks/Pulumi.<NAME>.yaml.")]
 ProjectDir = Annotated[
@@ -94,4 +94,8 @@ def policy_config(
     if out is None:
         print_json(config)
     else:
-        out.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        ensure_folder(out.parent)
+        try:
+            out.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            fail(f"--out {out}: cannot write the file ({exc.strerror})")

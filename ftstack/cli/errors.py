@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -25,3 +26,12 @@ def fail(problems: str | Iterable[str], code: int = EXIT_USAGE) -> NoReturn:
 def print_json(data: object) -> None:
     """Write `data` as indented JSON on stdout (the CLI contract's machine-readable form)."""
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def ensure_folder(folder: Path, option: str = "--out") -> Path:
+    """Create `folder` (and its parents) before any work, or fail with one line naming the option."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"{option} {folder}: cannot create the folder ({exc.strerror}); give a writable folder")
+    return folder

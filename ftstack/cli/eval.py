@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, fail, print_json
+from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, ensure_folder, fail, print_json
 from ftstack.cli.options import ApiVersionOption, TokenOption
 from ftstack.data_plane import DEFAULT_API_VERSION
 from ftstack.evaluation.holdout import HoldoutError, load_holdout
@@ -133,6 +133,7 @@ def eval_command(
         )
     if problems:
         fail(problems)
+    ensure_folder(out)
 
     client = ChatClient(Endpoint(endpoint, token, api_version))
     try:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ftstack.cli.errors import fail
+from ftstack.cli.errors import ensure_folder, fail
 from ftstack.cli.options import TokenOption
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def plan(
     stack: Stack,
     experiment: Experiment = None,
     time_scale: Annotated[
-        float, typer.Option("--time-scale", help="Emulator time scale for the estimate.")
+        float, typer.Option("--time-scale", min=0.001, help="Emulator time scale for the estimate.")
     ] = 600.0,
 ) -> None:
     """Show every point an experiment expands into, its billed tokens, the queue limits and the drain time."""
@@ -109,6 +109,7 @@ def report(
     job = _jobs(env, experiment)[0]
     if data is not None and not data.is_file():
         fail(f"--data {data}: no such file")
+    ensure_folder(out)  # before any request, so a bad folder costs nothing
     url = endpoint or account_endpoint(env)
     if token:
         os.environ[TOKEN_ENV] = token

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ftstack.cli.errors import fail
+from ftstack.cli.errors import ensure_folder, fail
 from ftstack.cli.options import ApiVersionOption, TokenOption
 from ftstack.data_plane import DEFAULT_API_VERSION
 
@@ -31,6 +31,7 @@ def report_command(
 
     if not endpoint.startswith(("http://", "https://")):
         fail(f"--endpoint {endpoint}: expected a URL like https://NAME.openai.azure.com")
+    ensure_folder(out)
     console = Console(stderr=True)
     try:
         with console.status(f"reading {job}"):

@@ -169,3 +169,45 @@ def test_the_root_help_lists_every_command() -> None:
         "policy-config",
     ):
         assert command in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["policy-config", "--stack", "dev", "--out", "{blocker}/policy.json"],
+        [
+            "report",
+            "--endpoint",
+            "http://127.0.0.1:1",
+            "--job",
+            "ftjob-x",
+            "--token",
+            "t",
+            "--out",
+            "{blocker}/r",
+        ],
+        [
+            "eval",
+            "--endpoint",
+            "http://127.0.0.1:1",
+            "--data",
+            "examples/support-chat/holdout.jsonl",
+            "--base",
+            "a",
+            "--candidate",
+            "b",
+            "--token",
+            "t",
+            "--out",
+            "{blocker}/e",
+        ],
+    ],
+    ids=["policy-config", "report", "eval"],
+)
+def test_an_out_path_under_a_file_is_one_clear_error_with_exit_2(args: list[str], tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = run(*(a.replace("{blocker}", str(blocker)) for a in args))
+    assert result.returncode == 2
+    assert "cannot create the folder" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -134,3 +134,25 @@ def test_reporting_an_unknown_experiment_is_a_usage_error() -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert "no experiment 'nope' in this stack; experiments: support-curve" in result.stderr
+
+
+def test_an_out_folder_that_cannot_be_created_is_refused_before_any_request(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = subprocess.run(
+        [FTSTACK, "experiment", "report", "--stack", "dev", "--experiment", "support-curve",
+         "--endpoint", "http://127.0.0.1:1", "--token", "t", "--out", str(blocker / "report")],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--out" in result.stderr and "cannot create the folder" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_zero_time_scale_is_a_usage_error_not_a_crash() -> None:
+    result = subprocess.run(
+        [FTSTACK, "experiment", "plan", "--stack", "dev", "--time-scale", "0"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
