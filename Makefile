@@ -6,20 +6,27 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.ftstack-synced
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test lint bench venv
+# `toolchain: uv` in Pulumi.yaml calls the `uv` executable: put the one bootstrapped above on PATH.
+WITH_UV = PATH="$$(dirname "$$($(PYTHON) -c 'import uv; print(uv.find_uv_bin())')"):$$PATH"
+
+.PHONY: demo test lint bench venv pulumi
 
 venv: $(STAMP)
+
+# The real Pulumi CLI: a compatible one on PATH, else built once from the Go module proxy (cached).
+pulumi: $(STAMP)
+	@bash scripts/get-pulumi.sh >/dev/null || echo "make: no Pulumi CLI and no Go: the real-engine tests and the demo's local deployment need one of them" >&2
 
 $(STAMP): pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv || $(PYTHON) -m pip install --quiet --user uv
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-demo: $(STAMP)
-	$(BIN)/python scripts/demo.py
+demo: pulumi
+	$(WITH_UV) $(BIN)/python scripts/demo.py
 
-test: $(STAMP)
-	$(BIN)/pytest -q -m "not benchmark"
+test: pulumi
+	$(WITH_UV) $(BIN)/pytest -q -m "not benchmark"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -25,7 +25,6 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pulumi.runtime.rpc import UNKNOWN
 
 from ftstack.fine_tuning import inputs, lifecycle
 from ftstack.fine_tuning.errors import JobFailedError
@@ -59,6 +58,9 @@ class FineTuningJobArgs:
     training_type: str
     training_file: str
     validation_file: str | None = None
+    # The training file's content address when the program computed it in memory (an experiment's subset,
+    # written only by `pulumi up`); None: the sha256 of the file on disk.
+    training_file_sha256: str | None = None
     method: str = "supervised"
     hyperparameters: dict[str, int | float | str] = field(default_factory=dict)
     seed: int | None = None
@@ -67,9 +69,15 @@ class FineTuningJobArgs:
     wait_timeout_seconds: int = 12 * 3600
 
     @classmethod
-    def from_job_config(cls, job: JobConfig, endpoint: pulumi.Input[str], region: str) -> FineTuningJobArgs:
+    def from_job_config(
+        cls,
+        job: JobConfig,
+        endpoint: pulumi.Input[str],
+        region: str,
+        training_file_sha256: str | None = None,
+    ) -> FineTuningJobArgs:
         """The args of one stack job (`fineTuning.jobs[]`), its version resolved through the matrix for the
-        account's region when the stack leaves it out."""
+        account's region when the stack leaves it out (`training_file_sha256`: see the field)."""
         from ftstack.catalog import TrainingType, load_matrix
 
         training = TrainingType(job.training_type)
@@ -82,6 +90,7 @@ class FineTuningJobArgs:
             training_type=training.value,
             training_file=job.training_file,
             validation_file=job.validation_file,
+            training_file_sha256=training_file_sha256,
             method=job.method.type,
             hyperparameters=hyperparameters,
             seed=job.seed,
@@ -123,15 +132,17 @@ class FineTuningJobProvider(ResourceProvider):
     serialize_as_secret_always = False
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Normalised inputs, and one failure per problem (data validated before anything is uploaded)."""
-        checked, failures = inputs.check_inputs(news, unknown=UNKNOWN)
+        """Normalised inputs, and one failure per problem (data validated before anything is uploaded); an
+        input unknown during preview is not checked, and comes back as the engine's sentinel."""
+        checked, failures = inputs.check_inputs(news)
         return CheckResult(checked, [CheckFailure(prop, reason) for prop, reason in failures])
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
         """Data, model, method, hyperparameter, seed, suffix, training type or account changes replace; so
-        does a job that ended failed or cancelled (it is trained again)."""
+        does a job that ended failed or cancelled (it is trained again). A value unknown during preview
+        is no change: the deployment's own diff, with the value known, decides."""
         changed = inputs.changed_inputs(_olds, _news)
-        replaces = inputs.replacing_changes(_olds, _news, unknown=UNKNOWN)
+        replaces = inputs.replacing_changes(_olds, _news)
         if _olds.get("status") in ENDED_WITHOUT_MODEL:
             replaces.append("status")
         return DiffResult(changes=bool(changed or replaces), replaces=replaces, delete_before_replace=False)
@@ -187,7 +198,7 @@ def provider_inputs(name: str, args: FineTuningJobArgs) -> dict[str, Any]:
         "model_version": args.model_version,
         "training_type": args.training_type,
         "training_file": args.training_file,
-        "training_file_sha256": _sha256_or_none(args.training_file),
+        "training_file_sha256": args.training_file_sha256 or _sha256_or_none(args.training_file),
         "validation_file": args.validation_file,
         "validation_file_sha256": _sha256_or_none(args.validation_file),
         "method": args.method,

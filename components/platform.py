@@ -18,7 +18,7 @@ from ftstack.config import ConfigError, ConfigProblem, EnvironmentConfig, capabi
 from ftstack.config.problems import join_path
 from ftstack.config.schema import DeploymentConfig, JobConfig
 from ftstack.config.validation import deployment_sku_problem, served_base
-from ftstack.experiments.expansion import ExperimentPoint, expand, job_on_subset
+from ftstack.experiments.expansion import ExperimentPoint, expand, point_training
 from ftstack.experiments.subsets import count_examples
 from ftstack.promotion import PointOutcome, PromotionError, Selection, read_scores, select_model, select_point
 
@@ -160,7 +160,7 @@ class FineTuningPlatform(pulumi.ComponentResource):
                 self.jobs[job.name] = self._job(job, region, reach)
             else:
                 self.experiments[str(job.experiment_name)] = [
-                    (point, self._job(job_on_subset(point, project_dir), region, reach))
+                    (point, self._point_job(point, project_dir, region, reach))
                     for point in expand(job, count_examples(project_dir / job.training_file))
                 ]
         self.project_dir = project_dir
@@ -208,13 +208,30 @@ class FineTuningPlatform(pulumi.ComponentResource):
             }
         )
 
-    def _job(self, job: JobConfig, region: str, reach: list[pulumi.Resource]) -> FineTuningJob:
+    def _job(
+        self,
+        job: JobConfig,
+        region: str,
+        reach: list[pulumi.Resource],
+        training_file_sha256: str | None = None,
+    ) -> FineTuningJob:
         """The job's resource; it waits for the account and for what lets the runner reach it."""
-        return FineTuningJob(
-            job.name,
-            FineTuningJobArgs.from_job_config(job, endpoint=self.account.endpoint, region=region),
-            pulumi.ResourceOptions(parent=self, depends_on=reach),
+        args = FineTuningJobArgs.from_job_config(
+            job, endpoint=self.account.endpoint, region=region, training_file_sha256=training_file_sha256
         )
+        return FineTuningJob(job.name, args, pulumi.ResourceOptions(parent=self, depends_on=reach))
+
+    def _point_job(
+        self, point: ExperimentPoint, project_dir: Path, region: str, reach: list[pulumi.Resource]
+    ) -> FineTuningJob:
+        """An experiment point's job. Its subset's sha256 is computed in memory; the file is written only
+        by a deployment (a preview writes nothing), where the provider reads it."""
+        job, subset = point_training(point, project_dir)
+        if subset is None:
+            return self._job(job, region, reach)
+        if not pulumi.runtime.is_dry_run():
+            subset.write()
+        return self._job(job, region, reach, subset.sha256)
 
     def _selection(
         self, deployment: DeploymentConfig, key_path: str, source: str | None

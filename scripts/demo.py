@@ -1,6 +1,11 @@
-"""`make demo`: the main job, end to end on this machine (no Azure, no Pulumi CLI).
+"""`make demo`: the main job, end to end on this machine, no Azure needed.
 
-Each step is a function; `main()` runs them in order. Steps call the same functions the CLI does.
+The source document's steps: prepare the data, train, evaluate, deploy, use. A fast section first (the
+matrix, every stack's config, what each stack declares under mocks, the policy check of a pull request,
+the training data), then the real thing: `ftstack local up --stack dev` runs the real `pulumi up` with the
+policy pack on the local Azure (the account, the fine-tuning jobs trained on its emulated data plane, the
+deployments), the deployed model is evaluated against its base, and the deployment answers a chat
+completion through the openai SDK. Each step is a function; `main()` runs them in order.
 """
 
 from __future__ import annotations
@@ -54,99 +59,6 @@ def demo_training_data() -> None:
     ftstack("data", "stats", str(data / "training.jsonl"), "--model", "gpt-4o-mini")
 
 
-def demo_evaluation(base_url: str, job_id: str, out_dir: Path, token: str | None = None) -> None:
-    """Evaluate the demo job's model against its base on the holdout set (gated), then draw its curves.
-    Call it while the emulator that ran the job is still up; `token` is the one it was started with."""
-    import os
-
-    from ftstack.data_plane import TOKEN_ENV
-    from ftstack.evaluation.chat_client import Endpoint
-    from ftstack.fine_tuning.client import TOKEN_ENV as FINE_TUNING_TOKEN_ENV
-    from ftstack.reporting.job_client import fetch_job_records
-
-    heading("Evaluation: fine-tuned model against its base, and the training curves")
-    # The emulator takes any bearer token unless started with one; the CLI reads it from FTSTACK_TOKEN.
-    token = token or os.environ.get(TOKEN_ENV) or os.environ.get(FINE_TUNING_TOKEN_ENV) or "ftstack-demo"
-    os.environ[TOKEN_ENV] = token
-    job = fetch_job_records(Endpoint(base_url, token), job_id).job
-    if not job.get("fine_tuned_model"):
-        raise SystemExit(f"job {job_id} has no fine-tuned model (status {job.get('status')})")
-    holdout = ROOT / "examples" / "support-chat" / "holdout.jsonl"
-    evaluation = ftstack(
-        "eval", "--endpoint", base_url, "--data", str(holdout), "--base", str(job["model"]),
-        "--candidate", str(job["fine_tuned_model"]), "--metric", "exact", "--metric", "ngram_similarity",
-        "--gate", "0.2", "--out", str(out_dir / "evaluation"),
-    )  # fmt: skip
-    if evaluation != 0:
-        raise SystemExit(f"the evaluation of {job['fine_tuned_model']} failed or did not pass its gate")
-    if ftstack("report", "--endpoint", base_url, "--job", job_id, "--out", str(out_dir / "report")) != 0:
-        raise SystemExit(f"the training report of {job_id} could not be written")
-    console.print(
-        f"curves: {out_dir / 'report' / 'curves.png'}; summaries: {out_dir / 'evaluation' / 'summary.md'}, "
-        f"{out_dir / 'report' / 'report.md'}"
-    )
-
-
-def demo_fine_tuning_job(base_url: str | None = None) -> str:
-    """One job of the dev stack through the FineTuningJob provider's create, to succeeded, on the emulator at
-    `base_url` (or on one started for this step in the dev account's region); prints its checkpoints and
-    returns the job id."""
-    import dataclasses
-    import os
-    from contextlib import nullcontext
-
-    from rich.table import Table
-
-    from ftstack.config import load_environment
-    from ftstack.emulator.server import running_emulator
-    from ftstack.fine_tuning.client import TOKEN_ENV
-
-    sys.path.insert(0, str(ROOT))  # components/ is a project directory, not part of the installed package
-    from components.fine_tuning_job import FineTuningJobArgs, FineTuningJobProvider, provider_inputs
-
-    heading("Fine-tuning job (dev stack, through the provider, on the emulator)")
-    _, env = load_environment("dev", ROOT)
-    job = env.fine_tuning.jobs[0]
-    region = env.account.region
-    # The emulator takes any bearer token unless started with one; the provider reads its token from the
-    # environment. Ten simulated minutes pass per second.
-    os.environ.setdefault(TOKEN_ENV, "ftstack-demo")
-    emulator = running_emulator(region=region, time_scale=600) if base_url is None else nullcontext(base_url)
-    with emulator as url:
-        args = FineTuningJobArgs.from_job_config(job, endpoint=url, region=region)
-        args = dataclasses.replace(
-            args,
-            training_file=str(ROOT / args.training_file),
-            validation_file=str(ROOT / args.validation_file) if args.validation_file else None,
-        )
-        provider = FineTuningJobProvider()
-        checked = provider.check({}, provider_inputs(job.name, args))
-        if checked.failures:
-            raise SystemExit("; ".join(f"{f.property}: {f.reason}" for f in checked.failures))
-        outs: dict[str, Any] = provider.create(checked.inputs).outs or {}
-    console.print(
-        f"job [bold]{outs['job_id']}[/] {outs['status']}: {outs['fine_tuned_model']} "
-        f"({outs['trained_tokens']:,} trained tokens)"
-    )
-    table = Table(
-        title=f"Checkpoints of {job.name}", caption="deploy a checkpoint as <fine-tuned model>:<checkpoint>"
-    )
-    table.add_column("checkpoint")
-    for column in ("step", "train loss", "valid loss", "valid token accuracy"):
-        table.add_column(column, justify="right")
-    for checkpoint in outs["checkpoints"]:
-        metrics = checkpoint["metrics"]
-        table.add_row(
-            checkpoint["fine_tuned_model_checkpoint"].rpartition(":")[2],
-            str(checkpoint["step"]),
-            f"{metrics.get('train_loss', float('nan')):.4f}",
-            f"{metrics.get('valid_loss', float('nan')):.4f}",
-            f"{metrics.get('valid_mean_token_accuracy', float('nan')):.3f}",
-        )
-    console.print(table)
-    return str(outs["job_id"])
-
-
 def demo_program() -> None:
     """Per stack, what `pulumi preview` would declare: the real program under mocks, as a resource tree."""
     from rich.table import Table
@@ -185,67 +97,104 @@ def demo_check() -> None:
             raise SystemExit(f"stack {stack} is not compliant")
 
 
-def demo_experiment(base_url: str, out_dir: Path) -> None:
-    """The dev stack's learning-curve experiment: its 3 points through the provider on the emulator, then
-    `ftstack experiment report` scores them on the holdout and draws the learning curve."""
-    import dataclasses
+def demo_local_up(stack: str = "dev") -> dict[str, Any]:
+    """`ftstack local up`: the real `pulumi up` of the stack, with the policy pack, on the local Azure;
+    returns the stack's outputs (plus the local account's endpoint and token)."""
+    import json
 
-    from ftstack.config import load_environment
-    from ftstack.experiments.expansion import expand, job_on_subset
-    from ftstack.experiments.subsets import count_examples
-
-    sys.path.insert(0, str(ROOT))
-    from components.fine_tuning_job import FineTuningJobArgs, FineTuningJobProvider, provider_inputs
-
-    heading("Experiment: a learning curve on nested subsets of the data (dev stack)")
-    ftstack("experiment", "plan", "--stack", "dev", "--experiment", "support-curve")
-    _, env = load_environment("dev", ROOT)
-    job = next(j for j in env.fine_tuning.jobs if j.experiment_name == "support-curve")
-    provider = FineTuningJobProvider()
-    for point in expand(job, count_examples(ROOT / job.training_file)):
-        point_job = job_on_subset(point, ROOT)
-        args = FineTuningJobArgs.from_job_config(point_job, endpoint=base_url, region=env.account.region)
-        args = dataclasses.replace(
-            args,
-            training_file=str(ROOT / args.training_file),
-            validation_file=str(ROOT / args.validation_file) if args.validation_file else None,
-        )
-        checked = provider.check({}, provider_inputs(point.name, args))
-        if checked.failures:
-            raise SystemExit("; ".join(f"{f.property}: {f.reason}" for f in checked.failures))
-        outs = provider.create(checked.inputs).outs or {}
-        console.print(f"{point.name}: {outs.get('status')} {outs.get('fine_tuned_model')}")
-    holdout = ROOT / "examples" / "support-chat" / "holdout.jsonl"
-    code = ftstack(
-        "experiment", "report", "--stack", "dev", "--experiment", "support-curve", "--endpoint", base_url,
-        "--data", str(holdout), "--out", str(out_dir / "experiment"),
-    )  # fmt: skip
-    if code != 0:
-        raise SystemExit("the experiment report could not be written")
+    heading(f"pulumi up -s {stack} on the local Azure (the real CLI and engine, the policy pack attached)")
+    exe = Path(sys.executable).with_name("ftstack")
+    done = subprocess.run(
+        [str(exe), "local", "up", "--stack", stack], cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"ftstack local up --stack {stack} failed (exit {done.returncode})")
+    outputs: dict[str, Any] = json.loads(done.stdout)
+    console.print_json(data={k: v for k, v in outputs.items() if k != "token"})
+    return outputs
 
 
-def main() -> None:
-    """Run every demo step in order; the job, evaluation and experiment steps share one emulator."""
+def demo_deployed_evaluation(outputs: dict[str, Any], out_dir: Path) -> None:
+    """Evaluate the deployment `pulumi up` created against a deployment of its base model on the same
+    account (created the way `az cognitiveservices account deployment create` would), on the holdout."""
     import os
 
     from ftstack.config import load_environment
-    from ftstack.emulator.server import running_emulator
-    from ftstack.fine_tuning.client import TOKEN_ENV
+    from ftstack.data_plane import TOKEN_ENV
 
+    heading("Evaluate: the deployed fine-tuned model against its base")
+    _, env = load_environment("dev", ROOT)
+    deployment = env.deployments[0]
+    job = next(j for j in env.fine_tuning.jobs if j.name == deployment.model.job)
+    base = job.base_model
+    _deploy_base_model(outputs, base, str(job.version))
+    os.environ[TOKEN_ENV] = str(outputs["token"])
+    holdout = ROOT / "examples" / "support-chat" / "holdout.jsonl"
+    evaluation = ftstack(
+        "eval", "--endpoint", str(outputs["dataPlaneEndpoint"]), "--data", str(holdout), "--base", base,
+        "--candidate", deployment.name, "--metric", "exact", "--metric", "ngram_similarity", "--gate", "0.2",
+        "--out", str(out_dir / "evaluation"),
+    )  # fmt: skip
+    if evaluation != 0:
+        raise SystemExit(f"the evaluation of {deployment.name} failed or did not pass its gate")
+    console.print(f"summary: {out_dir / 'evaluation' / 'summary.md'}")
+
+
+def _deploy_base_model(outputs: dict[str, Any], base: str, version: str) -> None:
+    """A deployment of the base model on the stack's account, through the local Azure's ARM API (dev's
+    residency allows GlobalStandard; the base model is a fixture of the evaluation, not of the stack)."""
+    from ftstack.local import azure_process
+    from ftstack.local.workspace import LocalWorkspace
+
+    azure = azure_process.find(LocalWorkspace(ROOT).azure_home)
+    if azure is None:
+        raise SystemExit("the local Azure is not running")
+    body = {
+        "sku": {"name": "GlobalStandard", "capacity": 10},
+        "properties": {"model": {"format": "OpenAI", "name": base, "version": version}},
+    }
+    with azure.client() as http:
+        answer = http.put(f"/arm{outputs['accountId']}/deployments/{base}", json=body)
+    if answer.status_code >= 400:
+        raise SystemExit(f"could not deploy the base model {base}: {answer.text}")
+
+
+def demo_use(outputs: dict[str, Any]) -> None:
+    """Use: one chat completion to the deployment `pulumi up` created, with the openai SDK."""
+    from openai import AzureOpenAI
+
+    heading("Use: a chat completion from the deployment, with the openai SDK")
+    deployment = str(outputs["deploymentNames"][0])
+    client = AzureOpenAI(
+        azure_endpoint=str(outputs["dataPlaneEndpoint"]),
+        api_version="2025-04-01-preview",
+        azure_ad_token=str(outputs["token"]),
+    )
+    question = "Where is my order?"
+    answer = client.chat.completions.create(
+        model=deployment, messages=[{"role": "user", "content": question}]
+    )
+    console.print(
+        f"[bold]{deployment}[/] was asked {question!r} and answered: {answer.choices[0].message.content!r}"
+    )
+
+
+def main() -> None:
+    """The fast section, then the real `pulumi up` of dev on the local Azure, evaluation and use."""
     demo_matrix()
     demo_config()
     demo_program()
     demo_check()
     demo_training_data()
     out_dir = ROOT / "demo-output"
-    _, env = load_environment("dev", ROOT)
-    os.environ.setdefault(TOKEN_ENV, "ftstack-demo")
-    with running_emulator(region=env.account.region, time_scale=600) as url:
-        job_id = demo_fine_tuning_job(url)
-        demo_evaluation(url, job_id, out_dir)
-        demo_experiment(url, out_dir)
+    outputs = demo_local_up("dev")
+    demo_deployed_evaluation(outputs, out_dir)
+    demo_use(outputs)
     heading("Done")
-    console.print(f"Pictures and summaries are in {out_dir.relative_to(ROOT)}/")
+    console.print(
+        f"Summaries are in {out_dir.relative_to(ROOT)}/. The stack stays up: `ftstack local outputs -s dev --json`, "
+        "`ftstack local destroy -s dev`, `ftstack local stop`."
+    )
 
 
 if __name__ == "__main__":

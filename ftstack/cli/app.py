@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "report": ("ftstack.cli.report", "report_command", False),
     "check": ("ftstack.cli.check", "check", False),
     "policy-config": ("ftstack.cli.check", "policy_config", False),
+    "local": ("ftstack.cli.local", "app", True),
 }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ftstack.config.problems import ConfigProblem, join_path
 from ftstack.config.schema import JobConfig
-from ftstack.experiments.subsets import SUBSET_DIR, count_examples, write_subset
+from ftstack.experiments.subsets import SUBSET_DIR, Subset, count_examples, plan_subset
 
 SUFFIX_LIMIT = 40  # Azure's limit on a job's suffix
 
@@ -94,15 +94,25 @@ def expand(job: JobConfig, n_examples: int) -> list[ExperimentPoint]:
     return points
 
 
-def job_on_subset(point: ExperimentPoint, project_dir: Path) -> JobConfig:
-    """The point's job, training on its subset file (written under .ftstack/subsets, content-addressed)."""
+def point_training(point: ExperimentPoint, project_dir: Path) -> tuple[JobConfig, Subset | None]:
+    """The point's job, training on its subset under .ftstack/subsets (content-addressed), and that
+    subset as computed in memory (None when the point trains on the whole file). Writes nothing."""
     if point.subset_size is None:
-        return point.job
+        return point.job, None
     source = project_dir / point.job.training_file
     if point.subset_size >= count_examples(source):
-        return point.job
-    subset = write_subset(source, point.subset_size, point.subset_seed, project_dir / SUBSET_DIR)
-    return point.job.model_copy(update={"training_file": subset.relative_to(project_dir).as_posix()})
+        return point.job, None
+    subset = plan_subset(source, point.subset_size, point.subset_seed, project_dir / SUBSET_DIR)
+    job = point.job.model_copy(update={"training_file": subset.path.relative_to(project_dir).as_posix()})
+    return job, subset
+
+
+def job_on_subset(point: ExperimentPoint, project_dir: Path) -> JobConfig:
+    """The point's job, training on its subset file, which is written (see point_training)."""
+    job, subset = point_training(point, project_dir)
+    if subset is not None:
+        subset.write()
+    return job
 
 
 def expansion_problems(job: JobConfig, index: int, n_examples: int, min_examples: int) -> list[ConfigProblem]:

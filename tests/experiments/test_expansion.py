@@ -11,7 +11,8 @@ from ftstack.config import ConfigError, parse_environment
 from ftstack.config.schema import JobConfig
 from ftstack.experiments.expansion import expand, expansion_problems
 from ftstack.experiments.planning import plan_experiment
-from ftstack.experiments.subsets import count_examples, subset_indices, write_subset
+from ftstack.experiments.subsets import count_examples, plan_subset, subset_indices, write_subset
+from ftstack.fine_tuning.inputs import file_sha256
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAINING = "examples/support-chat/training.jsonl"
@@ -73,6 +74,16 @@ def test_subset_files_hold_the_chosen_examples_and_are_reused(tmp_path: Path) ->
     bigger = write_subset(source, 24, seed=0, out_dir=tmp_path)
     small_lines = set(path.read_bytes().removeprefix(b"\xef\xbb\xbf").splitlines())
     assert small_lines <= set(bigger.read_bytes().removeprefix(b"\xef\xbb\xbf").splitlines())
+
+
+def test_a_planned_subset_writes_nothing_and_has_the_sha256_of_the_file_it_writes(tmp_path: Path) -> None:
+    out_dir = tmp_path / "subsets"
+    planned = plan_subset(ROOT / TRAINING, 12, seed=0, out_dir=out_dir)
+    assert not out_dir.exists()
+    written = planned.write()
+    assert written == planned.path == write_subset(ROOT / TRAINING, 12, seed=0, out_dir=out_dir)
+    assert file_sha256(written) == planned.sha256
+    assert [p.name for p in out_dir.iterdir()] == [written.name]  # the partial file was renamed into place
 
 
 def test_a_subset_below_the_services_minimum_is_refused_with_its_key_path() -> None:

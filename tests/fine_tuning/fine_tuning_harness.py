@@ -176,13 +176,17 @@ class DynamicProviderProcess:
     def _with_provider(self, props: dict[str, Any]) -> dict[str, Any]:
         return {**props, "__provider": self.provider}
 
-    def check(self, news: dict[str, Any], name: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        """Check: the checked inputs and the failures as (property, reason)."""
-        answer = self.stub.Check(
+    def check_response(self, news: dict[str, Any], name: str) -> Any:
+        """Check: the CheckResponse as the engine receives it (inputs struct, failures)."""
+        return self.stub.Check(
             provider_pb2.CheckRequest(
                 urn=URN.format(name=name), olds=_struct({}), news=_struct(self._with_provider(news))
             )
         )
+
+    def check(self, news: dict[str, Any], name: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """Check: the checked inputs and the failures as (property, reason)."""
+        answer = self.check_response(news, name)
         failures = [(f.property, f.reason) for f in answer.failures]
         return rpc.deserialize_properties(answer.inputs), failures
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
+
 from components.fine_tuning_job import FineTuningJobProvider
-from ftstack.fine_tuning.inputs import check_inputs, file_sha256, spec_from_props
+from ftstack.fine_tuning.inputs import check_inputs, file_sha256, is_unknown, spec_from_props
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "support-chat"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -101,6 +105,50 @@ def test_an_endpoint_unknown_during_preview_is_not_an_error() -> None:
     assert "endpoint" not in failures_of(props(endpoint=UNKNOWN))
 
 
+def test_the_engine_sentinel_and_unknown_objects_are_unknown_at_any_depth() -> None:
+    assert is_unknown(UNKNOWN)
+    assert is_unknown(Unknown())
+    assert is_unknown({"n_epochs": Unknown(), "batch_size": 4})
+    assert is_unknown(["a", {"b": UNKNOWN}])
+
+
+def test_ordinary_values_are_known() -> None:
+    assert not any(
+        is_unknown(value)
+        for value in (None, "", "https://a.openai.azure.com", 0, 3.0, False, {"n_epochs": 3}, ["auto"], {})
+    )
+
+
+def test_engine_computed_inputs_unknown_in_a_preview_pass_the_check() -> None:
+    unknowns = {
+        name: Unknown()
+        for name in ("endpoint", "training_type", "seed", "suffix", "wait", "wait_timeout_seconds")
+    }
+    assert failures_of(props(**unknowns, hyperparameters={"n_epochs": Unknown(), "batch_size": 4})) == {}
+
+
+def test_unknowns_come_back_from_the_check_as_the_sentinel_the_dynamic_server_can_serialize() -> None:
+    result = FineTuningJobProvider().check(
+        {}, props(endpoint=Unknown(), hyperparameters={"n_epochs": Unknown()})
+    )
+    assert result.inputs["endpoint"] == UNKNOWN
+    assert result.inputs["hyperparameters"] == {"n_epochs": UNKNOWN}
+    loop = asyncio.new_event_loop()
+    try:
+        wire = loop.run_until_complete(rpc.serialize_properties(result.inputs, {}))
+    finally:
+        loop.close()
+    assert wire["endpoint"] == UNKNOWN
+    assert wire["hyperparameters"]["n_epochs"] == UNKNOWN
+
+
+def test_a_subset_the_deployment_writes_passes_the_check_when_its_content_address_is_given() -> None:
+    planned = props(training_file=".ftstack/subsets/training-n12-s0.jsonl", training_file_sha256="a" * 64)
+    checked, failures = check_inputs(planned)
+    assert failures == []
+    assert checked["training_file_sha256"] == "a" * 64
+
+
 def _state(**overrides: Any) -> dict[str, Any]:
     checked, _ = check_inputs(props(**overrides))
     return {**checked, "job_id": "ftjob-1", "status": "succeeded"}
@@ -135,6 +183,26 @@ def test_moving_the_data_file_or_changing_the_wait_updates_in_place() -> None:
     result = FineTuningJobProvider().diff("ftjob-1", old, new)
     assert result.changes is True
     assert result.replaces == []
+
+
+def test_an_endpoint_unknown_in_a_preview_is_no_change_and_never_a_replace() -> None:
+    old = _state()
+    for unknown in (UNKNOWN, Unknown()):
+        result = FineTuningJobProvider().diff("ftjob-1", old, {**old, "endpoint": unknown})
+        assert result.changes is False
+        assert result.replaces == []
+
+
+def test_a_known_change_beside_an_unknown_hyperparameter_still_replaces_the_job() -> None:
+    old = _state()
+    new = {**old, "hyperparameters": {**old["hyperparameters"], "n_epochs": 4, "batch_size": Unknown()}}
+    assert FineTuningJobProvider().diff("ftjob-1", old, new).replaces == ["hyperparameters"]
+
+
+def test_a_known_different_endpoint_replaces_the_job() -> None:
+    old = _state()
+    new = {**old, "endpoint": "https://ftstack-other.openai.azure.com"}
+    assert FineTuningJobProvider().diff("ftjob-1", old, new).replaces == ["endpoint"]
 
 
 def test_the_same_inputs_after_an_engine_round_trip_show_no_change() -> None:
