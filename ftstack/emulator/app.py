@@ -38,9 +38,11 @@ class EmulatorApp(FastAPI):
         return cast(ASGIApp, StatsMiddleware(guarded, self.resource.stats))
 
 
-def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
-    """The emulator as an ASGI app (state in memory, or in `settings.state_dir`)."""
-    resource = EmulatorResource(settings or EmulatorSettings())
+def create_app(settings: EmulatorSettings | None = None, resource: EmulatorResource | None = None) -> FastAPI:
+    """The emulator as an ASGI app (state in memory, or in `settings.state_dir`), or the app serving an
+    existing `resource` (whose owner closes it when the app runs without its lifespan)."""
+    if resource is None:
+        resource = EmulatorResource(settings or EmulatorSettings())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -34,8 +34,16 @@ class Responder:
     skill: float = 0.0
 
 
-def resolve(state: EmulatorState, deployment: str) -> Responder:
-    """The responder behind a deployment name (a registered deployment, or a model id used as one)."""
+def resolve(state: EmulatorState, deployment: str, strict: bool = False) -> Responder:
+    """The responder behind a deployment name (a registered deployment, or, unless `strict`, a model id
+    used as one)."""
+    if strict and deployment not in state.deployments:
+        raise ApiError(
+            404,
+            "DeploymentNotFound",
+            f"The API deployment '{deployment}' for this resource does not exist. If you created the "
+            "deployment within the last 5 minutes, please wait a moment and try again.",
+        )
     model = state.deployments.get(deployment, deployment)
     for row in load_matrix().rows:
         if model in (row.azure_base_model, row.model):
@@ -112,7 +120,12 @@ def answer(state: EmulatorState, responder: Responder, messages: list[dict[str, 
 
 
 def completion(
-    state: EmulatorState, deployment: str, body: dict[str, Any], created: int, completion_id: str
+    state: EmulatorState,
+    deployment: str,
+    body: dict[str, Any],
+    created: int,
+    completion_id: str,
+    strict: bool = False,
 ) -> dict[str, Any]:
     """A chat.completion object answering `body` with the deployment's model."""
     messages = body.get("messages")
@@ -124,7 +137,7 @@ def completion(
         raise ApiError(
             400, "invalid_request_error", "The emulator does not stream; call without stream.", "stream"
         )
-    responder = resolve(state, deployment)
+    responder = resolve(state, deployment, strict)
     reply = answer(state, responder, messages)
     limit = body.get("max_completion_tokens") or body.get("max_tokens")
     finish = "stop"

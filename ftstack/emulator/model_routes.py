@@ -50,7 +50,14 @@ def add_model_routes(app: FastAPI, resource: EmulatorResource, prefix: str) -> N
     async def chat_completion(request: Request, deployment: str, body: dict[str, Any]) -> Response:
         now = resource.sync()
         resource.stats.record_chat(deployment)
-        answer = chat.completion(state, deployment, body, int(now), f"chatcmpl-{secrets.token_hex(12)}")
+        answer = chat.completion(
+            state,
+            deployment,
+            body,
+            int(now),
+            f"chatcmpl-{secrets.token_hex(12)}",
+            strict=resource.settings.strict_deployments,
+        )
         return JSONResponse(answer)
 
     if prefix == AUTHORING:

@@ -29,12 +29,16 @@ FILE_PURPOSES = (
 class EmulatorResource:
     """The state behind one emulator: files, jobs, deployments, the simulated clock, faults and stats."""
 
-    def __init__(self, settings: EmulatorSettings) -> None:
+    def __init__(self, settings: EmulatorSettings, clock: SimulatedClock | None = None) -> None:
         self.settings = settings
         self.state, self._scratch = new_state(settings.state_dir)
-        # Resume where the saved clock stopped, or at wall-clock time if that is later (time passed).
-        start = max(self.state.simulated_now, time.time())
-        self.clock = SimulatedClock(settings.time_scale, start=start)
+        if clock is None:
+            # Resume where the saved clock stopped, or at wall-clock time if that is later (time passed).
+            clock = SimulatedClock(settings.time_scale, start=max(self.state.simulated_now, time.time()))
+        elif self.state.simulated_now > clock.now():
+            # A shared clock (the local Azure's) never runs behind the state saved under it.
+            clock.advance(self.state.simulated_now - clock.now())
+        self.clock = clock
         self.faults = FaultBook()
         for rule in settings.faults:
             self.faults.add(rule)

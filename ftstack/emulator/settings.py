@@ -26,6 +26,9 @@ class EmulatorSettings(BaseModel):
     state_dir: Path | None = None
     # Jobs that may wait behind the running one (the service's queued-jobs quota).
     max_queued_jobs: int = Field(default=20, ge=0)
+    # Strict: chat answers only under registered deployment names, like Azure (the local Azure's accounts).
+    # Lenient (the standalone emulator): a base or fine-tuned model id also works as a deployment name.
+    strict_deployments: bool = False
 
     @field_validator("region")
     @classmethod

@@ -20,6 +20,7 @@ from ftstack.local import azure_process, toolchain
 from ftstack.local.workspace import AZURE_NATIVE, LocalWorkspace, azure_native_version
 
 POLICY_PACK_DIR = "policies"
+ACCOUNT_TYPE = "azure-native:cognitiveservices:Account"
 SALT_LINE = re.compile(r"^encryptionsalt:.*$", re.MULTILINE)
 
 
@@ -211,10 +212,36 @@ def refresh(session: LocalSession) -> int:
 def destroy(session: LocalSession) -> int:
     """`pulumi destroy --yes`, then purge the accounts it soft-deleted so the stack can be created again
     (on Azure: `az cognitiveservices account purge`)."""
+    accounts = [r["id"] for r in state_resources(session) if r.get("type") == ACCOUNT_TYPE and r.get("id")]
     code = session.pulumi("destroy", "--yes", *session.stack_args, "--non-interactive").returncode
     if code == 0:
-        purge_soft_deleted(session.azure)
+        purge_soft_deleted(session.azure, accounts)
     return code
+
+
+def state_resources(session: LocalSession) -> list[dict[str, Any]]:
+    """The resources in the stack's state (`pulumi stack export`); none for a stack never deployed."""
+    done = session.pulumi("stack", "export", "--stack", session.stack, capture=True)
+    if done.returncode != 0:
+        return []
+    deployment = json.loads(done.stdout or "{}").get("deployment", {})
+    return list(deployment.get("resources") or [])
+
+
+def purge_soft_deleted(azure: azure_process.LocalAzure, account_ids: list[str]) -> list[str]:
+    """Purge the soft-deleted accounts among `account_ids` on the local Azure; the ids purged."""
+    wanted = {a.lower() for a in account_ids}
+    purged: list[str] = []
+    with azure.client() as http:
+        for subscription in {a.split("/")[2] for a in account_ids if a.count("/") > 2}:
+            listed = http.get(
+                f"/arm/subscriptions/{subscription}/providers/Microsoft.CognitiveServices/deletedAccounts"
+            )
+            for entry in listed.json().get("value", []) if listed.status_code == 200 else []:
+                original = str(entry.get("properties", {}).get("deletedAccountId", ""))
+                if original.lower() in wanted and http.delete(f"/arm{entry['id']}").status_code < 300:
+                    purged.append(original)
+    return purged
 
 
 def stack_outputs(session: LocalSession) -> dict[str, Any]:
@@ -226,35 +253,3 @@ def stack_outputs(session: LocalSession) -> dict[str, Any]:
     outputs["dataPlaneEndpoint"] = outputs.get("endpoint")
     outputs["token"] = session.azure.token
     return outputs
-
-
-def purge_soft_deleted(azure: azure_process.LocalAzure) -> list[str]:
-    """Purge every soft-deleted account on the local Azure; the ids purged."""
-    with azure.client() as http:
-        inventory = http.get("/local/inventory").json()
-        purged: list[str] = []
-        for account_id in inventory.get("softDeletedAccounts", []):
-            deleted = http.get(
-                f"/arm/subscriptions/{account_id.split('/')[2]}/providers/Microsoft.CognitiveServices/deletedAccounts"
-            )
-            for entry in deleted.json().get("value", []):
-                if (
-                    str(entry.get("id", "")).lower() == account_id.lower()
-                    or entry.get("properties", {}).get("deletedAccountId") == account_id
-                ):
-                    pass
-            location, group, name = _deleted_parts(account_id, deleted.json().get("value", []))
-            http.delete(
-                f"/arm/subscriptions/{account_id.split('/')[2]}/providers/Microsoft.CognitiveServices/locations/"
-                f"{location}/resourceGroups/{group}/deletedAccounts/{name}"
-            )
-            purged.append(account_id)
-    return purged
-
-
-def _deleted_parts(account_id: str, deleted: list[dict[str, Any]]) -> tuple[str, str, str]:
-    """(location, resource group, name) of a soft-deleted account id."""
-    parts = account_id.split("/")
-    group, name = parts[4], parts[-1]
-    location = next((str(d.get("location")) for d in deleted if str(d.get("name")) == name), "")
-    return location, group, name
