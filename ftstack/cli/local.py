@@ -69,11 +69,14 @@ def _run(stack: str, project_dir: Path | None, command: Callable[[LocalSession],
 @app.command()
 def up(stack: StackOption, project_dir: ProjectDir = None) -> None:
     """Start the local Azure if needed, then `pulumi up --yes` with the policy pack; prints the outputs."""
-    from ftstack.local.runner import stack_outputs
+    from ftstack.local.runner import LocalRunError, stack_outputs
     from ftstack.local.runner import up as run_up
 
     session = _run(stack, project_dir, run_up)
-    print_json(stack_outputs(session))
+    try:
+        print_json(stack_outputs(session))
+    except LocalRunError as exc:
+        fail(str(exc))
 
 
 @app.command()

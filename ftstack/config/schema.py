@@ -6,7 +6,7 @@ reused by every section that needs them; every secure default lives on its field
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
@@ -252,6 +252,15 @@ class ExperimentSpec(ConfigModel):
     subset_seed: int = Field(default=0, ge=0)
     sweep: SweepSpec = Field(default_factory=SweepSpec)
     max_points: int = Field(default=12, ge=1, le=100)
+
+    @field_validator("subsets", mode="before")
+    @classmethod
+    def _whole_file(cls, value: Any) -> Any:
+        # The Pulumi CLI hands the program `1.0` from the stack file as `1` (JSON keeps no float type), and
+        # a count of one example is never a valid subset: 1 means the whole file.
+        if isinstance(value, list):
+            return [1.0 if v == 1 and not isinstance(v, bool) else v for v in value]
+        return value
 
     @model_validator(mode="after")
     def _something_to_vary(self) -> ExperimentSpec:

@@ -246,7 +246,7 @@ def purge_soft_deleted(azure: azure_process.LocalAzure, account_ids: list[str]) 
 
 def stack_outputs(session: LocalSession) -> dict[str, Any]:
     """The stack's outputs (secrets shown: they are local), plus how to call the local account."""
-    done = session.pulumi("stack", "output", "--json", "--show-secrets", *session.stack_args, capture=True)
+    done = session.pulumi("stack", "output", "--json", "--show-secrets", "--stack", session.stack, capture=True)
     if done.returncode != 0:
         raise LocalRunError(done.stderr.strip() or f"no outputs for stack {session.stack}")
     outputs: dict[str, Any] = json.loads(done.stdout or "{}")
