@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, fail, print_json
+from ftstack.cli.stack_option import StackOption, stack_in
 
 if TYPE_CHECKING:
     from ftstack.local.runner import LocalSession
@@ -18,15 +19,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-StackOption = Annotated[
-    str,
-    typer.Option(
-        "--stack",
-        "-s",
-        envvar="PULUMI_STACK",
-        help="Stack: NAME, org/project/NAME or stacks/Pulumi.NAME.yaml.",
-    ),
-]
 ProjectDir = Annotated[
     Path | None,
     typer.Option("--project-dir", help="Folder with Pulumi.yaml (default: the current folder or above)."),
@@ -42,15 +34,11 @@ def _project(project_dir: Path | None) -> Path:
         fail(str(exc))
 
 
-def _session(stack: str, project_dir: Path | None) -> LocalSession:
-    from ftstack.config import stack_names
-    from ftstack.local.runner import LocalConfigError, LocalRunError, open_session, stack_name
+def _session(stack: str | None, project_dir: Path | None) -> LocalSession:
+    from ftstack.local.runner import LocalConfigError, LocalRunError, open_session
 
     folder = _project(project_dir)
-    name = stack_name(stack)
-    known = stack_names(folder)
-    if name not in known:
-        fail(f"--stack {stack}: no stacks/Pulumi.{name}.yaml; stacks here: {', '.join(known) or 'none'}")
+    name = stack_in(folder, stack)
     try:
         return open_session(folder, name)
     except LocalConfigError as exc:
@@ -59,7 +47,7 @@ def _session(stack: str, project_dir: Path | None) -> LocalSession:
         fail(str(exc))
 
 
-def _run(stack: str, project_dir: Path | None, command: Callable[[LocalSession], int]) -> LocalSession:
+def _run(stack: str | None, project_dir: Path | None, command: Callable[[LocalSession], int]) -> LocalSession:
     session = _session(stack, project_dir)
     if command(session) != 0:
         raise typer.Exit(EXIT_FOUND_PROBLEMS)

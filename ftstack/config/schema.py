@@ -6,6 +6,7 @@ reused by every section that needs them; every secure default lives on its field
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -150,6 +151,8 @@ class ResidencyConfig(ConfigModel):
     max_deployment_capacity: int = Field(default=100, ge=1)
     enforcement: Literal["mandatory", "advisory"] = "mandatory"
     policy_levels: dict[str, PolicyLevel] = Field(default_factory=dict)
+    # Base models the environment may fine-tune (model names, as `ftstack matrix list` prints them); empty: any.
+    allowed_base_models: list[str] = Field(default_factory=list)
 
 
 class AccountConfig(ConfigModel):
@@ -350,14 +353,46 @@ class DeploymentConfig(ConfigModel):
     ] = "NoAutoUpgrade"
 
 
+# A justification a reviewer can read: several different words, not a run of one character.
+MIN_JUSTIFICATION_WORDS = 4
+MIN_DISTINCT_JUSTIFICATION_WORDS = 3
+
+
 class CapabilityOverrideConfig(ConfigModel):
-    """An explicit, justified addition to the matrix: train `model` in `region` with `training`."""
+    """An explicit, justified addition to the matrix: train `model` with standard training in `region`.
+
+    Overrides add standard-training regions only: global training moves data out of the region, so whether
+    a model offers it, and where, comes from the matrix alone.
+    """
 
     model: str
     version: str
     region: str
     training: Literal["standard", "global"]
     justification: str = Field(min_length=20)
+
+    @field_validator("training")
+    @classmethod
+    def _standard_only(cls, value: str) -> str:
+        if value != "standard":
+            raise ValueError(
+                "an override adds a standard-training region only; it never grants global training or a "
+                "global-training region (those come from the capability matrix alone)"
+            )
+        return value
+
+    @field_validator("justification")
+    @classmethod
+    def _reads_as_a_justification(cls, value: str) -> str:
+        words = [w.casefold() for w in re.findall(r"[^\W\d_]{2,}", value)]
+        real = [w for w in words if len(set(w)) > 1]  # "xxxx" is no word
+        if len(real) < MIN_JUSTIFICATION_WORDS or len(set(real)) < MIN_DISTINCT_JUSTIFICATION_WORDS:
+            raise ValueError(
+                f"a justification must say why in words (at least {MIN_JUSTIFICATION_WORDS} words, "
+                f"{MIN_DISTINCT_JUSTIFICATION_WORDS} of them different), e.g. 'capacity confirmed for our "
+                "subscription by Microsoft support case 1234'"
+            )
+        return " ".join(value.split())
 
 
 class EnvironmentConfig(ConfigModel):

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ftstack.config.stack_selection import stack_short_name as stack_name  # one rule for stack names
 from ftstack.local import azure_process, toolchain
 from ftstack.local.workspace import AZURE_NATIVE, LocalWorkspace, azure_native_version
 
@@ -36,16 +38,6 @@ class LocalRunError(RuntimeError):
     """A tool the run needs is missing, or the local Azure could not start."""
 
 
-def stack_name(value: str) -> str:
-    """The stack's short name from any spelling users give: `dev`, `org/project/dev`,
-    `stacks/Pulumi.dev.yaml` or `Pulumi.dev.yaml`."""
-    name = value.strip()
-    file_form = re.fullmatch(r"(?:.*/)?Pulumi\.(.+)\.ya?ml", name)
-    if file_form:
-        return file_form.group(1)
-    return name.rsplit("/", 1)[-1]
-
-
 @dataclass(frozen=True)
 class LocalSession:
     """What one local command runs with: the workspace, the CLI, the local Azure and the environment."""
@@ -57,15 +49,17 @@ class LocalSession:
     env: dict[str, str]
 
     def pulumi(
-        self, *args: str, capture: bool = False, cwd: Path | None = None
+        self, *args: str, capture: bool = False, cwd: Path | None = None, to_stderr: bool = False
     ) -> subprocess.CompletedProcess[str]:
-        """Run the real `pulumi` with the local environment; output streams through unless captured."""
+        """Run the real `pulumi` with the local environment; output streams through unless captured
+        (to stderr with `to_stderr`, so that stdout carries only what the command itself prints)."""
         return subprocess.run(
             [str(self.pulumi_bin / "pulumi"), *args],
             cwd=cwd or self.workspace.project_dir,
             env=self.env,
             text=True,
-            capture_output=capture,
+            stdout=subprocess.PIPE if capture else (sys.stderr if to_stderr else None),
+            stderr=subprocess.PIPE if capture else None,
             check=False,
         )
 
@@ -198,10 +192,31 @@ def preview(session: LocalSession) -> int:
 
 
 def up(session: LocalSession) -> int:
-    """`pulumi up --yes` with the policy pack (it previews first, as a user's `pulumi up` does)."""
+    """`pulumi up --yes` with the policy pack (it previews first, as a user's `pulumi up` does); Pulumi's
+    output goes to stderr, so stdout is left for the outputs JSON. The quota preflight runs first: a stack
+    that does not fit the local Azure's quota is refused (1) before any job trains."""
+    if not preflight_fits(session):
+        return 1
     return session.pulumi(
-        "up", "--yes", *session.stack_args, *session.policy_args, "--non-interactive"
+        "up", "--yes", *session.stack_args, *session.policy_args, "--non-interactive", to_stderr=True
     ).returncode
+
+
+def preflight_fits(session: LocalSession) -> bool:
+    """The quota and capacity preflight against the local Azure; each shortfall is one line on stderr."""
+    from ftstack.preflight import PreflightReadError, PreflightUsageError
+    from ftstack.preflight.local import local_preflight
+
+    try:
+        report = local_preflight(
+            session.workspace.project_dir, session.stack, session.azure.url, session.azure.token
+        )
+    except (PreflightReadError, PreflightUsageError) as error:
+        sys.stderr.write(f"error: preflight: {error}\n")
+        return False
+    for finding in report.findings:
+        sys.stderr.write(f"error: preflight: {finding.message}\n")
+    return report.ok
 
 
 def refresh(session: LocalSession) -> int:
@@ -246,7 +261,9 @@ def purge_soft_deleted(azure: azure_process.LocalAzure, account_ids: list[str]) 
 
 def stack_outputs(session: LocalSession) -> dict[str, Any]:
     """The stack's outputs (secrets shown: they are local), plus how to call the local account."""
-    done = session.pulumi("stack", "output", "--json", "--show-secrets", "--stack", session.stack, capture=True)
+    done = session.pulumi(
+        "stack", "output", "--json", "--show-secrets", "--stack", session.stack, capture=True
+    )
     if done.returncode != 0:
         raise LocalRunError(done.stderr.strip() or f"no outputs for stack {session.stack}")
     outputs: dict[str, Any] = json.loads(done.stdout or "{}")

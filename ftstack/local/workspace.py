@@ -117,7 +117,7 @@ class LocalWorkspace:
                 "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
                 "FTSTACK_LOCAL_AZURE_URL": azure_url,
                 "FTSTACK_LOCAL_AZURE_TOKEN": token,
-                "FTSTACK_FINE_TUNING_TOKEN": token,
+                "FTSTACK_TOKEN": token,
             }
         )
         return env

@@ -15,7 +15,7 @@ from ftstack.local.runner import LocalSession, open_session
 from tests.check.check_projects import copy_project
 
 ROOT = Path(__file__).resolve().parents[2]
-TOOLS_DIR = ROOT / ".ftstack" / "tools"
+TOOLS_DIR = Path(os.environ.get("FTSTACK_TOOLS_DIR") or ROOT / ".ftstack" / "tools")
 FTSTACK = Path(sys.executable).with_name("ftstack")
 COMMAND_TIMEOUT_SECONDS = 600
 

@@ -18,7 +18,14 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def host() -> Iterator[language_pb2_grpc.LanguageRuntimeStub]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "ftstack.local.language_host", "--executor", "/nonexistent-exec", "127.0.0.1:1"],
+        [
+            sys.executable,
+            "-m",
+            "ftstack.local.language_host",
+            "--executor",
+            "/nonexistent-exec",
+            "127.0.0.1:1",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -34,11 +41,15 @@ def host() -> Iterator[language_pb2_grpc.LanguageRuntimeStub]:
 def _info(root: Path, **options: str) -> language_pb2.ProgramInfo:
     struct = struct_pb2.Struct()
     struct.update(options)
-    return language_pb2.ProgramInfo(root_directory=str(root), program_directory=str(root), entry_point=".", options=struct)
+    return language_pb2.ProgramInfo(
+        root_directory=str(root), program_directory=str(root), entry_point=".", options=struct
+    )
 
 
 def test_the_host_reports_the_azure_native_plugin_the_venv_needs(host: language_pb2_grpc.LanguageRuntimeStub):
-    answer = host.GetRequiredPackages(language_pb2.GetRequiredPackagesRequest(info=_info(ROOT, virtualenv=".venv")))
+    answer = host.GetRequiredPackages(
+        language_pb2.GetRequiredPackagesRequest(info=_info(ROOT, virtualenv=".venv"))
+    )
     versions = {p.name: p.version for p in answer.packages}
     assert versions["azure-native"].startswith("3.")
 
@@ -46,7 +57,9 @@ def test_the_host_reports_the_azure_native_plugin_the_venv_needs(host: language_
 def test_a_missing_virtualenv_is_one_clear_error_not_a_crash(
     host: language_pb2_grpc.LanguageRuntimeStub, tmp_path: Path
 ):
-    answer = host.Run(language_pb2.RunRequest(info=_info(tmp_path, virtualenv="missing-venv"), pwd=str(tmp_path)))
+    answer = host.Run(
+        language_pb2.RunRequest(info=_info(tmp_path, virtualenv="missing-venv"), pwd=str(tmp_path))
+    )
     assert "missing-venv" in answer.error
     assert "does not exist" in answer.error
 

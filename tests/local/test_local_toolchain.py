@@ -20,7 +20,11 @@ def _path_without(*names: str) -> str:
 def test_without_a_pulumi_cli_or_go_local_commands_say_what_to_install(tmp_path: Path):
     env = {**os.environ, "PATH": _path_without("go", "pulumi"), "FTSTACK_TOOLS_DIR": str(tmp_path / "tools")}
     done = subprocess.run(
-        [str(FTSTACK), "local", "preview", "--stack", "dev"], cwd=ROOT, env=env, capture_output=True, text=True
+        [str(FTSTACK), "local", "preview", "--stack", "dev"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 2
     assert "install Pulumi v3 or Go 1.25+" in done.stderr
@@ -33,8 +37,14 @@ def test_a_compatible_pulumi_on_path_is_used_instead_of_building_one(tmp_path: P
     fake = own / "pulumi"
     fake.write_text("#!/bin/sh\necho v3.250.0\n", encoding="utf-8")
     fake.chmod(0o755)
-    env = {**os.environ, "PATH": f"{own}{os.pathsep}{_path_without('go', 'pulumi')}", "FTSTACK_TOOLS_DIR": str(tmp_path / "tools")}
-    done = subprocess.run(["bash", str(ROOT / "scripts" / "get-pulumi.sh")], env=env, capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "PATH": f"{own}{os.pathsep}{_path_without('go', 'pulumi')}",
+        "FTSTACK_TOOLS_DIR": str(tmp_path / "tools"),
+    }
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "get-pulumi.sh")], env=env, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == str(own)
     assert not (tmp_path / "tools").exists()
