@@ -24,10 +24,12 @@ if [[ -z "${FTSTACK_PULUMI_BUILD:-}" ]] && existing="$(command -v pulumi 2>/dev/
 fi
 write_language_host() {
   # The proxy does not serve the Go `pulumi-language-python` (an untagged module), so a CLI built here runs
-  # Python programs through ftstack's own host (ftstack/local/language_host.py) in this checkout's venv.
+  # Python programs through ftstack's own host (ftstack/local/language_host.py). `ftstack local` names its
+  # Python in FTSTACK_PYTHON; the first checkout's venv is the fallback for direct `pulumi` runs.
+  [[ -x "$bin/pulumi-language-python" ]] && return 0
   cat > "$bin/pulumi-language-python.partial" <<SH
 #!/bin/sh
-exec "$root/.venv/bin/python" -m ftstack.local.language_host --executor "$bin/pulumi-language-python-exec" "\$@"
+exec "\${FTSTACK_PYTHON:-$root/.venv/bin/python}" -m ftstack.local.language_host --executor "$bin/pulumi-language-python-exec" "\$@"
 SH
   chmod +x "$bin/pulumi-language-python.partial"
   mv "$bin/pulumi-language-python.partial" "$bin/pulumi-language-python"

@@ -20,6 +20,8 @@ class _Limits(BaseModel):
     queued_jobs_per_resource: int = Field(alias="queuedJobsPerResource", ge=0)
     training_jobs_per_resource: int = Field(alias="trainingJobsPerResource", ge=1)
     files_per_resource: int = Field(alias="filesPerResource", ge=1)
+    total_file_bytes_per_resource: int = Field(alias="totalFileBytesPerResource", ge=1)
+    fine_tuned_deployments_per_resource: int = Field(alias="fineTunedDeploymentsPerResource", ge=1)
     max_job_hours: int = Field(alias="maxJobHours", ge=1)
 
 
@@ -46,6 +48,8 @@ class ServiceLimits:
     queued_jobs: int
     training_jobs: int
     files: int
+    total_file_bytes: int
+    fine_tuned_deployments: int
     max_job_hours: int
     overhead_minutes_per_job: float
     trained_tokens_per_minute: float
@@ -75,6 +79,8 @@ def load_service_limits() -> ServiceLimits:
         queued_jobs=limits.queued_jobs_per_resource,
         training_jobs=limits.training_jobs_per_resource,
         files=limits.files_per_resource,
+        total_file_bytes=limits.total_file_bytes_per_resource,
+        fine_tuned_deployments=limits.fine_tuned_deployments_per_resource,
         max_job_hours=limits.max_job_hours,
         overhead_minutes_per_job=pace.overhead_minutes_per_job,
         trained_tokens_per_minute=pace.trained_tokens_per_minute,

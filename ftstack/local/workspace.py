@@ -115,6 +115,8 @@ class LocalWorkspace:
                 "PULUMI_SKIP_UPDATE_CHECK": "true",
                 "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
                 "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+                # The language host of a CLI built by scripts/get-pulumi.sh runs in this Python.
+                "FTSTACK_PYTHON": sys.executable,
                 "FTSTACK_LOCAL_AZURE_URL": azure_url,
                 "FTSTACK_LOCAL_AZURE_TOKEN": token,
                 "FTSTACK_TOKEN": token,

@@ -6,7 +6,8 @@ dispatcher share with the accounts' emulators.
 Rules that hurt users in real Azure and are kept here: parents and resource groups must exist; a
 resource keeps its location; a deleted Cognitive Services account is soft-deleted and blocks its name until
 it is restored or purged; one write at a time to an account's deployments (409 RequestConflict); a
-deployment's model must exist and its SKU must be offered for it in the account's region; DeveloperTier
+deployment's model must exist and its SKU must be offered for it in the account's region, and its capacity
+must fit the region's quota (400 InsufficientQuota; usages and model capacities are served read-only); DeveloperTier
 deployments vanish after 24 simulated hours; a fresh role assignment takes a while before data-plane calls
 are allowed.
 """
@@ -19,17 +20,26 @@ import math
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ftstack.catalog import CatalogError, load_regions
+from ftstack.catalog import CatalogError, load_matrix, load_regions
 from ftstack.catalog.deployment_types import load_deployment_types
 from ftstack.catalog.dns_zones import private_link_facts
 from ftstack.emulator.clock import SimulatedClock
 from ftstack.local.accounts import DataPlaneAccounts, LocalAccount
+from ftstack.local.arm.quota import (
+    DeployedCapacity,
+    QuotaKnobs,
+    QuotaPatch,
+    model_capacities_json,
+    usage_name,
+    usages_json,
+)
 from ftstack.local.arm.store import ArmStore, DeletedAccount, StoredResource
 
 DEFAULT_SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa"
@@ -51,6 +61,9 @@ VNET_LINK = "Microsoft.Network/privateDnsZones/virtualNetworkLinks"
 WORKSPACE = "Microsoft.OperationalInsights/workspaces"
 ROLE_ASSIGNMENT = "Microsoft.Authorization/roleAssignments"
 DIAGNOSTIC_SETTING = "Microsoft.Insights/diagnosticSettings"
+USAGES = "Microsoft.CognitiveServices/locations/usages"
+MODEL_CAPACITIES = "Microsoft.CognitiveServices/modelCapacities"
+LOCATION_MODEL_CAPACITIES = "Microsoft.CognitiveServices/locations/modelCapacities"
 
 # Keys of a stored document that ARM never shows (what the backend needs to remember about a resource).
 INTERNAL = "_internal"
@@ -191,6 +204,7 @@ class _KnobsPatch(BaseModel):
         default=None, alias="roleAssignmentPropagationSeconds", ge=0, allow_inf_nan=False
     )
     faults: list[FaultRule] | None = None
+    quota: QuotaPatch | None = None
 
 
 @dataclass
@@ -202,9 +216,12 @@ class Knobs:
     # Real seconds after a role assignment is created during which its scope's data plane refuses calls.
     role_assignment_propagation_seconds: float = 0.0
     faults: list[FaultRule] = field(default_factory=list)
+    # Quota limits and usage from outside the local Azure, per region and usage name (see arm/quota.py).
+    quota: QuotaKnobs = field(default_factory=QuotaKnobs)
 
     def merge(self, patch: Any) -> None:
-        """Apply a JSON merge patch (`faults`, when given, replaces the list); a 400 naming the bad field."""
+        """Apply a JSON merge patch (`faults`, when given, replaces the list; `quota` merges per region and
+        usage name); a 400 naming the bad field."""
         try:
             parsed = _KnobsPatch.model_validate(patch)
         except ValidationError as exc:
@@ -217,6 +234,8 @@ class Knobs:
             self.role_assignment_propagation_seconds = parsed.role_assignment_propagation_seconds
         if parsed.faults is not None:
             self.faults = list(parsed.faults)
+        if parsed.quota is not None:
+            self.quota.merge(parsed.quota)
 
     def take_fault(self, method: str, resource_type: str) -> FaultRule | None:
         """The fault rule that strikes this request, if any, counting it down."""
@@ -235,6 +254,7 @@ class Knobs:
             "deploymentWriteSeconds": self.deployment_write_seconds,
             "roleAssignmentPropagationSeconds": self.role_assignment_propagation_seconds,
             "faults": [r.model_dump(exclude_none=True) for r in self.faults],
+            "quota": self.quota.to_json(),
         }
 
 
@@ -331,8 +351,9 @@ class Handler:
             raise self.not_found(rid)
         return arm.render(record)
 
-    def list(self, arm: LocalArm, rid: ResourceId) -> dict[str, Any]:
-        """The resources of this type under the collection's parent, as `{"value": [...]}`."""
+    def list(self, arm: LocalArm, rid: ResourceId, query: Mapping[str, str]) -> dict[str, Any]:
+        """The resources of this type under the collection's parent, as `{"value": [...]}` (`query`: the
+        request's query parameters, for collections filtered by them)."""
         return {"value": [arm.render(r) for r in arm.store.children(rid.parent or "", rid.type)]}
 
     async def delete(self, arm: LocalArm, rid: ResourceId) -> bool:
@@ -568,7 +589,7 @@ class DeletedAccountHandler(Handler):
 class DeletedAccountsHandler(Handler):
     """`/subscriptions/{sub}/providers/Microsoft.CognitiveServices/deletedAccounts`: the soft-deleted ones."""
 
-    def list(self, arm: LocalArm, rid: ResourceId) -> dict[str, Any]:
+    def list(self, arm: LocalArm, rid: ResourceId, query: Mapping[str, str]) -> dict[str, Any]:
         """Every soft-deleted account of the subscription."""
         return {"value": [arm.render_deleted(d) for d in arm.store.deleted_accounts(rid.subscription)]}
 
@@ -593,6 +614,7 @@ class DeploymentHandler(Handler):
         arm.check_no_write_in_flight(account)
         subdomain = account.document[INTERNAL]["subdomain"]
         model_id = self._model_id(arm, rid, body, account)
+        arm.check_quota(rid, body, model_id, account)
         async with arm.deployment_write(account):
             existing = arm.store.get(rid.id)
             if arm.store.get(account.id) is None:
@@ -899,6 +921,48 @@ class DiagnosticSettingHandler(Handler):
     """Diagnostic settings, an extension resource of the resource they watch."""
 
 
+class UsagesHandler(Handler):
+    """`.../locations/{location}/usages`: the subscription's quotas in a region (read-only)."""
+
+    def list(self, arm: LocalArm, rid: ResourceId, query: Mapping[str, str]) -> dict[str, Any]:
+        """One usage per SKU and model: its limit (knobs) and current value (deployments plus knobs)."""
+        location = (rid.parent or "").rstrip("/").rsplit("/", 1)[-1]
+        return usages_json(
+            arm.knobs.quota, location, arm.deployed_capacities(), load_deployment_types().skus()
+        )
+
+
+class ModelCapacitiesHandler(Handler):
+    """`.../modelCapacities?modelFormat=&modelName=&modelVersion=` (subscription-wide, or one location's):
+    the room left per region and SKU where fine-tuned models of that model may be deployed."""
+
+    def list(self, arm: LocalArm, rid: ResourceId, query: Mapping[str, str]) -> dict[str, Any]:
+        """The capacities of the queried model; a 400 when modelName or modelVersion is missing."""
+        lowered = {k.lower(): v for k, v in query.items()}
+        model, version = lowered.get("modelname", ""), lowered.get("modelversion", "")
+        if not model or not version:
+            raise ArmError(400, "BadRequest", "modelFormat, modelName and modelVersion are required.")
+        table = load_deployment_types()
+        only = None
+        if rid.type.lower() == LOCATION_MODEL_CAPACITIES.lower():
+            only = normalized_location((rid.parent or "").rstrip("/").rsplit("/", 1)[-1])
+        regions = [r.name for r in load_regions() if only is None or r.name == only]
+        known = _known_model(model, version)
+        places = [(r, sku) for r in regions if known for sku in table.usable_skus(model, version, r)]
+        return model_capacities_json(
+            arm.knobs.quota, places, arm.deployed_capacities(), table.skus(), model, version, rid.subscription
+        )
+
+
+def _known_model(model: str, version: str) -> bool:
+    """True when the capability matrix has (model, version); other models have no fine-tune capacity here."""
+    try:
+        load_matrix().row(model, version)
+    except CatalogError:
+        return False
+    return True
+
+
 HANDLERS: dict[str, Handler] = {
     kind.lower(): handler
     for kind, handler in {
@@ -914,6 +978,9 @@ HANDLERS: dict[str, Handler] = {
         WORKSPACE: WorkspaceHandler(),
         ROLE_ASSIGNMENT: RoleAssignmentHandler(),
         DIAGNOSTIC_SETTING: DiagnosticSettingHandler(),
+        USAGES: UsagesHandler(),
+        MODEL_CAPACITIES: ModelCapacitiesHandler(),
+        LOCATION_MODEL_CAPACITIES: ModelCapacitiesHandler(),
     }.items()
 }
 GENERIC = Handler()
@@ -996,8 +1063,8 @@ class LocalArm:
         self.save_clock()
         return result
 
-    def get(self, path: str) -> dict[str, Any]:
-        """GET a resource or a collection (`{"value": [...]}`)."""
+    def get(self, path: str, query: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """GET a resource or a collection (`{"value": [...]}`); `query` filters collections that take one."""
         rid = self._request("GET", path)
         if rid.type == SUBSCRIPTION:
             return {
@@ -1008,7 +1075,7 @@ class LocalArm:
                 "state": "Enabled",
             }
         handler = handler_for(rid.type)
-        return handler.list(self, rid) if rid.name is None else handler.get(self, rid)
+        return handler.list(self, rid, query or {}) if rid.name is None else handler.get(self, rid)
 
     async def delete(self, path: str) -> bool:
         """DELETE a resource; False when it did not exist."""
@@ -1191,6 +1258,68 @@ class LocalArm:
                     f"'{scope}' is still propagating.",
                 )
         return account
+
+    # Quota.
+
+    def deployed_capacities(self) -> list[DeployedCapacity]:
+        """Every deployment that exists, with its account's region, SKU, capacity and model (quota counts
+        them)."""
+        out = []
+        for record in self.store.by_type(DEPLOYMENT):
+            account = self.store.get(record.parent or "")
+            if account is None:
+                continue
+            sku = record.document.get("sku") or {}
+            out.append(
+                DeployedCapacity(
+                    region=account.document[INTERNAL]["region"],
+                    sku=str(sku.get("name") or "Standard"),
+                    capacity=int(sku.get("capacity") or 0),
+                    model_id=str(record.document[INTERNAL]["modelId"]),
+                )
+            )
+        return out
+
+    def check_quota(
+        self, rid: ResourceId, body: dict[str, Any], model_id: str, account: StoredResource
+    ) -> None:
+        """A 400 InsufficientQuota when the deployment asks for more capacity than its usage has left in the
+        account's region (its own current capacity, on an update, is given back first), as Azure answers."""
+        sku_body = body.get("sku")
+        sku_body = sku_body if isinstance(sku_body, dict) else {}
+        sku = str(sku_body.get("name") or "Standard")
+        capacity = int(sku_body.get("capacity") or 0)
+        name = usage_name(sku, model_id)
+        if name is None:
+            return
+        region = account.document[INTERNAL]["region"]
+        quota = self.knobs.quota
+        current = quota.outside(region, name)
+        for record in self.store.by_type(DEPLOYMENT):
+            if record.key == rid.key:
+                continue
+            owner = self.store.get(record.parent or "")
+            deployed = record.document.get("sku") or {}
+            if (
+                owner is not None
+                and owner.document[INTERNAL]["region"] == region
+                and usage_name(
+                    str(deployed.get("name") or "Standard"), str(record.document[INTERNAL]["modelId"])
+                )
+                == name
+            ):
+                current += int(deployed.get("capacity") or 0)
+        limit = quota.limit(region, name)
+        available = max(0.0, limit - current)
+        if capacity > available:
+            label = f"Tokens Per Minute (thousands) - {name.split('.', 2)[2]}"
+            raise ArmError(
+                400,
+                "InsufficientQuota",
+                f"This operation require {capacity} new capacity in quota {label}, which is bigger than the "
+                f"current available capacity {available:g}. The current quota usage is {current:g} and the quota "
+                f"limit is {limit:g} for quota {label}.",
+            )
 
     # Time.
 

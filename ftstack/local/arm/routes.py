@@ -3,9 +3,11 @@
 
 - `PUT /arm{resourceId}` -> 201 created or 200 updated, with the resource
 - `GET /arm{resourceId}` -> 200 with the resource, or `{"value": [...]}` for a collection; 404 otherwise
+  (including `.../locations/{loc}/usages` and `.../modelCapacities?modelName=&modelVersion=`, the quota)
 - `DELETE /arm{resourceId}` -> 200 deleted, 204 when it did not exist
 - `GET /local/health` -> `{"ok": true}`
-- `GET|POST /local/knobs` -> the knobs (POST merges a patch first)
+- `GET|POST /local/knobs` -> the knobs (POST merges a patch first; `quota` sets usage limits and current
+  values per region: `{"quota": {"usages": {"swedencentral": {"OpenAI.Standard.gpt-4o-mini": {"limit": 20}}}}}`)
 - `GET /local/inventory` -> resources, soft-deleted accounts and every account's data plane
 - `POST /local/clock` with `{"advance_seconds": N}` -> `{"simulated_now": t}`
 
@@ -63,7 +65,7 @@ def create_routes_app(arm: LocalArm) -> FastAPI:
         return JSONResponse(resource, status_code=201 if created else 200)
 
     async def get_resource(request: Request) -> Response:
-        return JSONResponse(arm.get(request.path_params["path"]))
+        return JSONResponse(arm.get(request.path_params["path"], dict(request.query_params)))
 
     async def delete_resource(request: Request) -> Response:
         deleted = await arm.delete(request.path_params["path"])
