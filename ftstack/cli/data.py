@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -14,11 +15,11 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from rich.table import Table
 
 from ftstack.catalog import CatalogError, ModelRow, load_matrix
-from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, fail, print_json
+from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, ensure_folder, fail, print_json
 from ftstack.training_data import EncodingUnavailableError, Finding, ValidationReport
 from ftstack.training_data.report import report_from_scan
 from ftstack.training_data.scan import FileScan
-from ftstack.training_data.split import split_file
+from ftstack.training_data.split import SplitRefusedError, split_file
 from ftstack.training_data.stats import DataStats, stats_from_scan
 from ftstack.training_data.validate import scan_for_model
 
@@ -92,23 +93,28 @@ def _scan(path: Path, row: ModelRow, method: MethodChoice, quiet: bool) -> FileS
         fail(f"{path}: cannot be read ({exc.strerror or exc})")
 
 
-def _findings_table(title: str, findings: list[Finding], total: int, style: str) -> Table:
+def _findings_table(title: str, findings: list[Finding], counts: dict[str, int], style: str) -> Table:
+    total = sum(counts.values())
     table = Table(title=f"{title} ({total:,})" if total > len(findings) else title, title_justify="left")
     table.add_column("line", justify="right")
     table.add_column("code", style=style)
     table.add_column("message")
     for finding in findings:
         table.add_row("-" if finding.line is None else str(finding.line), finding.code, finding.message)
-    if total > len(findings):
-        table.add_row("", "", f"... and {total - len(findings):,} more not shown")
+    shown: dict[str, int] = {}
+    for finding in findings:
+        shown[finding.code] = shown.get(finding.code, 0) + 1
+    for code, count in sorted(counts.items()):
+        if count > shown.get(code, 0):  # the first 100 of each code are shown
+            table.add_row("", code, f"... and {count - shown.get(code, 0):,} more not shown")
     return table
 
 
 def _print_report(console: Console, path: Path, row: ModelRow, report: ValidationReport) -> None:
     if report.errors:
-        console.print(_findings_table("Errors", report.errors, report.error_count, "red"))
+        console.print(_findings_table("Errors", report.errors, report.error_counts, "red"))
     if report.warnings:
-        console.print(_findings_table("Warnings", report.warnings, report.warning_count, "yellow"))
+        console.print(_findings_table("Warnings", report.warnings, report.warning_counts, "yellow"))
     verdict = "[green]valid[/green]" if report.valid else "[red]invalid[/red]"
     tokens = report.tokens
     console.print(
@@ -139,7 +145,9 @@ def validate(
 
 def _print_stats(console: Console, path: Path, row: ModelRow, stats: DataStats) -> None:
     table = Table(
-        title=f"{path.name}: {stats.report.examples:,} examples for {row.label}", title_justify="left"
+        title=f"{path.name}: {stats.report.examples:,} examples for {row.label} "
+        f"(distributions over the {stats.valid_examples:,} valid ones)",
+        title_justify="left",
     )
     table.add_column("per example")
     for column in ("min", "p5", "p50", "p95", "max", "mean"):
@@ -195,20 +203,23 @@ def stats(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show distributions of messages and tokens per example, and the billed tokens and cost."""
+    """Show distributions of messages and tokens per valid example, and the billed tokens and cost;
+    exit 1 when the file is invalid, as `validate` does."""
     chosen: int | None = None
     if epochs != "auto":
         if not epochs.isdigit() or not 1 <= int(epochs) <= 50:
             fail(f"--epochs {epochs!r}: give a whole number of epochs from 1 to 50, or auto")
         chosen = int(epochs)
-    if price is not None and price < 0:
-        fail(f"--price-per-million-tokens {price}: a price cannot be negative")
+    if price is not None and not (math.isfinite(price) and price >= 0):
+        fail(f"--price-per-million-tokens {price}: give a finite price of 0 or more, e.g. 3.0")
     row = _inputs(file, model, version)
     result = stats_from_scan(_scan(file, row, method, as_json), chosen, price)
     if as_json:
         print_json(result.to_json())
     else:
         _print_stats(Console(), file, row, result)
+    if not result.report.valid:
+        raise typer.Exit(EXIT_FOUND_PROBLEMS)
 
 
 @app.command()
@@ -229,19 +240,31 @@ def split(
         fail(f"{file}: no such file; give the path of a JSONL training file")
     if not 0 < validation < 1:
         fail(f"--validation {validation}: give a fraction between 0 and 1, e.g. 0.1")
-    folder = out_dir or file.parent
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = file.parent
+    if out_dir is not None:
+        if out_dir.exists() and not out_dir.is_dir():
+            fail(f"--out-dir {out_dir}: is a file, not a folder; give a folder to write the halves into")
+        folder = ensure_folder(out_dir, "--out-dir")
     stem = file.name.removesuffix(".jsonl")
-    result = split_file(
-        file, validation, seed, folder / f"{stem}.train.jsonl", folder / f"{stem}.validation.jsonl"
-    )
+    try:
+        result = split_file(
+            file, validation, seed, folder / f"{stem}.train.jsonl", folder / f"{stem}.validation.jsonl"
+        )
+    except SplitRefusedError as exc:
+        fail(f"{file}: {exc}")
+    except OSError as exc:
+        where = exc.filename or folder
+        fail(f"{where}: cannot be written ({exc.strerror or exc}); give a writable --out-dir")
     if as_json:
         print_json(result.to_json())
     elif result.errors:
         console = Console()
         console.print(
             _findings_table(
-                "Lines that are not JSON objects (nothing written)", result.errors, len(result.errors), "red"
+                "Lines that are not JSON objects (nothing written)",
+                result.errors,
+                {f.code: sum(e.code == f.code for e in result.errors) for f in result.errors},
+                "red",
             )
         )
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ftstack.training_data.context import CheckContext, ExampleTally
 from ftstack.training_data.findings import Code
+from ftstack.training_data.json_names import json_literal, json_type_name
 from ftstack.training_data.messages import CHAT_ROLES, check_messages
 from ftstack.training_data.tools import check_tools
 
@@ -18,12 +19,13 @@ def check_chat_example(example: dict[str, object], ctx: CheckContext) -> Example
         hint = " (this looks like a DPO example: use --method dpo)" if "preferred_output" in unknown else ""
         tally.error(
             Code.UNKNOWN_KEY,
-            f"unknown key(s) {', '.join(sorted(map(repr, unknown)))}; allowed: {', '.join(sorted(CHAT_KEYS))}{hint}",
+            f"unknown key(s) {', '.join(sorted(map(json_literal, unknown)))}; "
+            f"allowed: {', '.join(sorted(CHAT_KEYS))}{hint}",
         )
     messages = example.get("messages")
     if not isinstance(messages, list):
-        got = 'has no "messages"' if messages is None else f'"messages" is a {type(messages).__name__}'
-        tally.error(Code.MISSING_MESSAGES, f"the example {got}; expected a list of messages")
+        got = 'has no "messages"' if messages is None else f'"messages" is {json_type_name(messages)}'
+        tally.error(Code.MISSING_MESSAGES, f"the example {got}; expected an array of messages")
         return tally
     if not messages:
         tally.error(Code.EMPTY_MESSAGES, '"messages" is empty')
@@ -49,6 +51,13 @@ def check_chat_example(example: dict[str, object], ctx: CheckContext) -> Example
     tokens += message_tokens
     if not tally.roles.get("assistant"):
         tally.error(Code.NO_ASSISTANT_MESSAGE, "the example has no assistant message to learn from")
+    elif not tally.trained_assistant:
+        tally.warning(
+            Code.NO_TRAINED_ASSISTANT_MESSAGE,
+            "every assistant message has weight 0, so the example trains nothing but is still billed; "
+            "give the answer to learn weight 1",
+        )
     tally.missing_system = not tally.roles.get("system")
+    tally.missing_user = not tally.roles.get("user")
     tally.tokens = tally.limit_tokens = tokens
     return tally

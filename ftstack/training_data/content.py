@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import binascii
+
 from ftstack.training_data.context import CheckContext, ExampleTally
 from ftstack.training_data.findings import Code
+from ftstack.training_data.json_names import json_literal
 
 
 def check_parts(parts: list[object], role: str, where: str, ctx: CheckContext, tally: ExampleTally) -> int:
@@ -27,7 +30,9 @@ def check_parts(parts: list[object], role: str, where: str, ctx: CheckContext, t
         elif kind == "image_url":
             tokens += _check_image(part, role, here, ctx, tally)
         else:
-            tally.error(Code.INVALID_CONTENT, f'{here} has type {kind!r}; expected "text" or "image_url"')
+            tally.error(
+                Code.INVALID_CONTENT, f'{here} has type {json_literal(kind)}; expected "text" or "image_url"'
+            )
     return tokens
 
 
@@ -58,7 +63,8 @@ def _check_image(
     detail = image.get("detail", "auto")
     if detail not in rules.image_details:
         tally.error(
-            Code.INVALID_IMAGE, f"{where} detail {detail!r}; expected one of {', '.join(rules.image_details)}"
+            Code.INVALID_IMAGE,
+            f"{where} detail {json_literal(detail)}; expected one of {', '.join(rules.image_details)}",
         )
     if url.startswith("data:"):
         header, sep, payload = url.partition(",")
@@ -68,13 +74,32 @@ def _check_image(
         elif media_type not in rules.image_media_types:
             tally.error(
                 Code.INVALID_IMAGE,
-                f"{where} has media type {media_type or 'none'!r}; allowed: {', '.join(rules.image_media_types)}",
+                f"{where} has media type {json_literal(media_type or 'none')}; "
+                f"allowed: {', '.join(rules.image_media_types)}",
             )
         elif len(payload) * 3 // 4 > rules.max_image_bytes:
+            # too large by its length alone: no need to decode it
             tally.error(
                 Code.IMAGE_TOO_LARGE,
                 f"{where} is about {len(payload) * 3 // 4:,} bytes; at most {rules.max_image_bytes:,} per image",
             )
+        else:
+            _check_base64(payload, where, tally)
     elif not url.startswith(("https://", "http://")):
         tally.error(Code.INVALID_IMAGE, f"{where} url must be an http(s) URL or a base64 data URI")
     return rules.low_detail_image_tokens if detail == "low" else rules.high_detail_image_tokens
+
+
+def _check_base64(payload: str, where: str, tally: ExampleTally) -> None:
+    # strict: characters outside the alphabet or data after the padding are errors, as a decoder that
+    # is not lenient (the service's) would find them
+    if not payload:
+        tally.error(Code.INVALID_IMAGE_DATA, f"{where} data URI has no image data after the comma")
+        return
+    try:
+        binascii.a2b_base64(payload, strict_mode=True)
+    except (binascii.Error, ValueError) as exc:
+        tally.error(
+            Code.INVALID_IMAGE_DATA,
+            f"{where} data URI payload is not valid base64 ({exc}); re-encode the image",
+        )

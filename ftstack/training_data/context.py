@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Literal
 
 from ftstack.training_data.rules import DataRules
 from ftstack.training_data.tokenizer import get_encoding
+from ftstack.training_data.tool_tokens import tool_definition_tokens
 
 Method = Literal["supervised", "dpo"]
 
@@ -30,20 +30,27 @@ class CheckSettings:
 
 @dataclass
 class ExampleTally:
-    """What checking one example found: its errors and its counts."""
+    """What checking one example found: its errors, warnings and counts."""
 
     errors: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
     tokens: int = 0
     limit_tokens: int = 0
     assistant_tokens: int = 0
+    trained_assistant: int = 0  # assistant messages without weight 0
     messages: int = 0
     images: int = 0
     missing_system: bool = False
+    missing_user: bool = False
     roles: dict[str, int] = field(default_factory=dict)
 
     def error(self, code: str, message: str) -> None:
         """Record an error of this example."""
         self.errors.append((code, message))
+
+    def warning(self, code: str, message: str) -> None:
+        """Record a warning of this example."""
+        self.warnings.append((code, message))
 
 
 class CheckContext:
@@ -54,6 +61,8 @@ class CheckContext:
         self.rules = settings.rules
         self._encode = get_encoding(settings.encoding).encode_ordinary
         self._cache: dict[str, int] = {}
+        # an encoding without constants in rules.yaml is a packaging error, found on the first example
+        self._tool_constants = settings.rules.tool_constants(settings.encoding)
 
     def count(self, text: str) -> int:
         """Tokens of `text`."""
@@ -68,6 +77,6 @@ class CheckContext:
             found = self._cache[text] = len(self._encode(text))
         return found
 
-    def count_json(self, value: object) -> int:
-        """Tokens of `value` serialised as JSON (tool definitions), cached."""
-        return self.count_repeated(json.dumps(value, ensure_ascii=False))
+    def count_tools(self, functions: list[dict[str, object]]) -> int:
+        """Tokens of function definitions as the models are shown them (the cookbook's formula)."""
+        return tool_definition_tokens(functions, self._tool_constants, self.count_repeated)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ftstack.training_data.context import CheckContext, ExampleTally
 from ftstack.training_data.findings import Code
+from ftstack.training_data.json_names import json_literal
 from ftstack.training_data.messages import CHAT_ROLES, OUTPUT_ROLES, check_messages
 from ftstack.training_data.tools import check_tools
 
@@ -21,7 +22,8 @@ def check_dpo_example(example: dict[str, object], ctx: CheckContext) -> ExampleT
         hint = " (this looks like a chat example: use --method supervised)" if "messages" in unknown else ""
         tally.error(
             Code.UNKNOWN_KEY,
-            f"unknown key(s) {', '.join(sorted(map(repr, unknown)))}; allowed: {', '.join(sorted(DPO_KEYS))}{hint}",
+            f"unknown key(s) {', '.join(sorted(map(json_literal, unknown)))}; "
+            f"allowed: {', '.join(sorted(DPO_KEYS))}{hint}",
         )
     input_tokens, pending, tool_names = _check_input(example.get("input"), ctx, tally)
     outputs = []
@@ -40,9 +42,17 @@ def check_dpo_example(example: dict[str, object], ctx: CheckContext) -> ExampleT
         if tally.roles.get("assistant", 0) == before:
             tally.error(Code.NO_ASSISTANT_MESSAGE, f'"{key}" has no assistant message')
         outputs.append(tokens)
+    preferred, other = example.get("preferred_output"), example.get("non_preferred_output")
+    if len(outputs) == 2 and preferred == other:
+        # compared parsed, so a copy that differs only in spacing or key order is the same output
+        tally.warning(
+            Code.IDENTICAL_DPO_OUTPUTS,
+            "preferred_output and non_preferred_output are the same, so the pair teaches no preference",
+        )
     tally.tokens = input_tokens + sum(outputs)
     tally.limit_tokens = input_tokens + max(outputs, default=0)
     tally.missing_system = not tally.roles.get("system")
+    tally.missing_user = not tally.roles.get("user")
     return tally
 
 
@@ -54,7 +64,9 @@ def _check_input(
         return 0, set(), None
     unknown = value.keys() - INPUT_KEYS
     if unknown:
-        tally.error(Code.UNKNOWN_KEY, f"input has unknown key(s) {', '.join(sorted(map(repr, unknown)))}")
+        tally.error(
+            Code.UNKNOWN_KEY, f"input has unknown key(s) {', '.join(sorted(map(json_literal, unknown)))}"
+        )
     messages = value.get("messages")
     if not isinstance(messages, list):
         tally.error(Code.MISSING_MESSAGES, '"input" has no "messages" list')
@@ -70,6 +82,14 @@ def _check_input(
     message_tokens, pending = check_messages(
         messages, "input.messages", CHAT_ROLES, ctx, tally, tool_names=tool_names
     )
+    last = messages[-1]
+    if isinstance(last, dict) and last.get("role") == "assistant":
+        tally.warning(
+            Code.DPO_INPUT_ENDS_WITH_ASSISTANT,
+            "input.messages ends with an assistant message; the outputs are compared as the reply to the "
+            "input's last user (or tool) message",
+        )
     # DPO trains on the outputs only: assistant turns inside the input are context
     tally.assistant_tokens = 0
+    tally.trained_assistant = 0
     return tokens + message_tokens, pending, tool_names

@@ -11,6 +11,7 @@ class Code(StrEnum):
 
     # errors: the file or a line
     INVALID_UTF8 = "invalid_utf8"
+    LONE_SURROGATE = "lone_surrogate"
     INVALID_JSON = "invalid_json"
     NOT_AN_OBJECT = "not_an_object"
     UNKNOWN_KEY = "unknown_key"
@@ -31,6 +32,7 @@ class Code(StrEnum):
     IMAGES_NOT_SUPPORTED = "images_not_supported"
     IMAGE_IN_ASSISTANT_MESSAGE = "image_in_assistant_message"
     INVALID_IMAGE = "invalid_image"
+    INVALID_IMAGE_DATA = "invalid_image_data"
     IMAGE_TOO_LARGE = "image_too_large"
     TOO_MANY_IMAGES = "too_many_images"
     TOO_MANY_IMAGE_EXAMPLES = "too_many_image_examples"
@@ -42,8 +44,13 @@ class Code(StrEnum):
     TOO_FEW_EXAMPLES = "too_few_examples"
     FILE_TOO_LARGE = "file_too_large"
     METHOD_NOT_SUPPORTED = "method_not_supported"
-    # warnings
+    # warnings: kept as warnings where the service's own treatment is not documented
     MISSING_SYSTEM_MESSAGE = "missing_system_message"
+    MISSING_USER_MESSAGE = "missing_user_message"
+    NO_TRAINED_ASSISTANT_MESSAGE = "no_trained_assistant_message"
+    TOOL_ARGUMENTS_NOT_OBJECT = "tool_arguments_not_object"
+    IDENTICAL_DPO_OUTPUTS = "identical_dpo_outputs"
+    DPO_INPUT_ENDS_WITH_ASSISTANT = "dpo_input_ends_with_assistant"
     DUPLICATE_EXAMPLE = "duplicate_example"
     BLANK_LINE = "blank_line"
     NO_BOM = "no_bom"

@@ -9,6 +9,7 @@ from collections.abc import Collection
 from ftstack.training_data.content import check_parts
 from ftstack.training_data.context import CheckContext, ExampleTally
 from ftstack.training_data.findings import Code
+from ftstack.training_data.json_names import json_literal, json_type_name
 
 MESSAGE_KEYS = frozenset({"role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call"})
 CHAT_ROLES = ("system", "user", "assistant", "tool", "function")
@@ -39,16 +40,16 @@ def check_messages(
         role = message.get("role")
         if not isinstance(role, str) or role not in roles:
             expected = ", ".join(roles)
-            got = "has no role" if role is None else f"has role {role!r}"
+            got = "has no role" if role is None else f"has role {json_literal(role)}"
             tally.error(Code.INVALID_ROLE, f"{here} {got}; expected one of {expected}")
             continue
         here = f"{here} ({role})"
         tally.roles[role] = tally.roles.get(role, 0) + 1
-        unknown = message.keys() - MESSAGE_KEYS
-        if unknown:
+        if not MESSAGE_KEYS.issuperset(message):  # no set built for the usual message
+            unknown = message.keys() - MESSAGE_KEYS
             tally.error(
                 Code.UNKNOWN_KEY,
-                f"{here} has unknown key(s) {', '.join(sorted(map(repr, unknown)))}; "
+                f"{here} has unknown key(s) {', '.join(sorted(map(json_literal, unknown)))}; "
                 f"allowed: {', '.join(sorted(MESSAGE_KEYS))}",
             )
         size = rules.tokens_per_message + ctx.count_repeated(role)
@@ -63,13 +64,15 @@ def check_messages(
             if role != "assistant":
                 tally.error(Code.INVALID_WEIGHT, f"{here} has a weight; only assistant messages take one")
             elif isinstance(weight, bool) or weight not in (0, 1):
-                tally.error(Code.INVALID_WEIGHT, f"{here} weight is {weight!r}; it must be 0 or 1")
-        calls = message.get("tool_calls")
-        has_calls = calls is not None or message.get("function_call") is not None
+                tally.error(
+                    Code.INVALID_WEIGHT, f"{here} weight is {json_literal(weight)}; it must be 0 or 1"
+                )
+        calls, function_call = message.get("tool_calls"), message.get("function_call")
+        has_calls = calls is not None or function_call is not None
         if calls is not None:
             size += _check_tool_calls(calls, role, here, ctx, tally, pending, tool_names)
-        if message.get("function_call") is not None:
-            size += _check_function_call(message["function_call"], here, ctx, tally)
+        if function_call is not None:
+            size += _check_function_call(function_call, here, ctx, tally)
         content = message.get("content")
         if isinstance(content, str):
             if content.strip():
@@ -84,12 +87,17 @@ def check_messages(
         else:
             tally.error(
                 Code.INVALID_CONTENT,
-                f"{here} content is a {type(content).__name__}; expected a string or a list of parts",
+                f"{here} content is {json_type_name(content)}; expected a string or an array of parts",
             )
+        call_id = message.get("tool_call_id")
+        if isinstance(call_id, str):
+            # the cookbook's num_tokens_from_messages counts every string value of a message
+            size += ctx.count(call_id)
         if role == "tool":
-            _check_tool_result(message.get("tool_call_id"), here, tally, pending, answered)
+            _check_tool_result(call_id, here, tally, pending, answered)
         if role == "assistant" and weight != 0:
             tally.assistant_tokens += size
+            tally.trained_assistant += 1
         tokens += size
     return tokens, pending - answered
 
@@ -124,7 +132,10 @@ def _check_tool_calls(
         else:
             pending.add(call_id)
         if call.get("type", "function") != "function":
-            tally.error(Code.INVALID_TOOL_CALL, f'{here} type is {call.get("type")!r}; expected "function"')
+            tally.error(
+                Code.INVALID_TOOL_CALL,
+                f'{here} type is {json_literal(call.get("type"))}; expected "function"',
+            )
         if not isinstance(name, str) or not name:
             tally.error(Code.INVALID_TOOL_CALL, f"{here} function has no name")
         else:
@@ -132,21 +143,35 @@ def _check_tool_calls(
             if tool_names is not None and name not in tool_names:
                 tally.error(
                     Code.INVALID_TOOL_CALL,
-                    f"{here} calls {name!r}, which the example's tools do not define "
+                    f"{here} calls {json_literal(name)}, which the example's tools do not define "
                     f"(defined: {', '.join(sorted(tool_names)) or 'none'})",
                 )
         if not isinstance(arguments, str):
-            kind = type(arguments).__name__
-            tally.error(Code.INVALID_TOOL_CALL, f"{here} arguments must be a JSON string, not {kind}")
+            kind = json_type_name(arguments)
+            tally.error(Code.INVALID_TOOL_CALL, f"{here} arguments must be a string of JSON, not {kind}")
             continue
-        try:
-            json.loads(arguments)
-        except ValueError:
-            tally.error(Code.INVALID_TOOL_CALL, f"{here} arguments are not valid JSON: {arguments[:60]!r}")
-        except RecursionError:
-            tally.error(Code.INVALID_TOOL_CALL, f"{here} arguments are nested too deeply")
+        _check_arguments(arguments, here, tally)
         tokens += ctx.count(arguments)
     return tokens
+
+
+def _check_arguments(arguments: str, where: str, tally: ExampleTally) -> None:
+    try:
+        parsed = json.loads(arguments)
+    except ValueError:
+        tally.error(
+            Code.INVALID_TOOL_CALL, f"{where} arguments are not valid JSON: {json_literal(arguments)}"
+        )
+    except RecursionError:
+        tally.error(Code.INVALID_TOOL_CALL, f"{where} arguments are nested too deeply")
+    else:
+        if not isinstance(parsed, dict):
+            # a function takes named parameters; training on anything else teaches calls that fail
+            tally.warning(
+                Code.TOOL_ARGUMENTS_NOT_OBJECT,
+                f"{where} arguments are {json_type_name(parsed)} ({json_literal(arguments)}); "
+                "function arguments are a JSON object of named parameters",
+            )
 
 
 def _check_function_call(call: object, where: str, ctx: CheckContext, tally: ExampleTally) -> int:
@@ -168,9 +193,11 @@ def _check_tool_result(
     elif call_id not in pending:
         tally.error(
             Code.TOOL_RESULT_WITHOUT_CALL,
-            f"{where} answers tool call {call_id!r}, which no earlier assistant message made",
+            f"{where} answers tool call {json_literal(call_id)}, which no earlier assistant message made",
         )
     elif call_id in answered:
-        tally.error(Code.TOOL_RESULT_WITHOUT_CALL, f"{where} answers tool call {call_id!r} a second time")
+        tally.error(
+            Code.TOOL_RESULT_WITHOUT_CALL, f"{where} answers tool call {json_literal(call_id)} a second time"
+        )
     else:
         answered.add(call_id)

@@ -46,13 +46,24 @@ class ValidationReport:
     tokens: TokenStats
     billed_tokens_estimate: int
     epochs: int
-    error_count: int = 0
-    warning_count: int = 0
+    error_counts: dict[str, int] = field(default_factory=dict)
+    warning_counts: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
     roles: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def error_count(self) -> int:
+        """Every error found, shown or not."""
+        return sum(self.error_counts.values())
+
+    @property
+    def warning_count(self) -> int:
+        """Every warning found, shown or not."""
+        return sum(self.warning_counts.values())
+
     def to_json(self) -> dict[str, object]:
-        """The CLI contract's JSON (`ftstack data validate --json`)."""
+        """The CLI contract's JSON (`ftstack data validate --json`); `errors` and `warnings` hold the
+        first 100 findings of each code, `error_counts` and `warning_counts` count them all by code."""
         return {
             "valid": self.valid,
             "examples": self.examples,
@@ -65,6 +76,8 @@ class ValidationReport:
             "errors_not_shown": self.error_count - len(self.errors),
             "warning_count": self.warning_count,
             "warnings_not_shown": self.warning_count - len(self.warnings),
+            "error_counts": {str(code): n for code, n in sorted(self.error_counts.items())},
+            "warning_counts": {str(code): n for code, n in sorted(self.warning_counts.items())},
         }
 
     def summary(self) -> str:
@@ -85,11 +98,11 @@ def report_from_scan(scan: FileScan) -> ValidationReport:
     """The validation report of one file pass."""
     settings = scan.settings
     limit = settings.example_token_limit
-    capped = sum(min(t, limit) for t in scan.tokens)
+    capped = scan.capped_tokens
     epochs = auto_epochs(scan.examples)
     billed = billed_tokens(capped, epochs)
     warnings = list(scan.warnings)
-    warning_count = scan.warning_count
+    warning_counts = dict(scan.warning_counts)
     if billed > settings.rules.max_tokens_times_epochs:
         warnings.insert(
             0,
@@ -100,25 +113,25 @@ def report_from_scan(scan: FileScan) -> ValidationReport:
                 f"{settings.rules.max_tokens_times_epochs:,} per job: use fewer epochs or a smaller file",
             ),
         )
-        warning_count += 1
+        warning_counts[Code.TOKENS_TIMES_EPOCHS_OVER_QUOTA] = 1
     return ValidationReport(
         valid=scan.error_count == 0,
         examples=scan.examples,
         errors=list(scan.errors),
         warnings=warnings,
         tokens=TokenStats(
-            total=sum(scan.tokens),
+            total=scan.tokens,
             max_example=scan.max_example,
             max_example_line=scan.max_example_line,
-            assistant=sum(scan.assistant_tokens),
+            assistant=scan.assistant_tokens,
             limit=limit,
             over_limit=scan.over_limit,
             encoding=settings.encoding,
         ),
         billed_tokens_estimate=billed,
         epochs=epochs,
-        error_count=scan.error_count,
-        warning_count=warning_count,
+        error_counts=dict(scan.error_counts),
+        warning_counts=warning_counts,
         duplicates=scan.duplicates,
         roles=dict(scan.roles),
     )

@@ -41,6 +41,20 @@ class _TokenCounting(_Strict):
     reply_priming: int = Field(alias="replyPriming", ge=0)
 
 
+class _ToolConstants(_Strict):
+    function_start: int = Field(alias="functionStart")
+    properties_start: int = Field(alias="propertiesStart")
+    property_key: int = Field(alias="propertyKey")
+    enum_start: int = Field(alias="enumStart")
+    enum_item: int = Field(alias="enumItem")
+    tools_end: int = Field(alias="toolsEnd")
+
+
+class _ToolCounting(_Strict):
+    source: str
+    by_encoding: dict[str, _ToolConstants] = Field(alias="byEncoding")
+
+
 class _DefaultEpochs(_Strict):
     source: str
     target: int = Field(gt=0)
@@ -61,8 +75,22 @@ class _RulesFile(_Strict):
     file: _FileRules
     vision: _VisionRules
     token_counting: _TokenCounting = Field(alias="tokenCounting")
+    tool_counting: _ToolCounting = Field(alias="toolCounting")
     default_epochs: _DefaultEpochs = Field(alias="defaultEpochs")
     billing: _Billing
+
+
+@dataclass(frozen=True)
+class ToolTokenConstants:
+    """The fixed tokens the models' rendering of tool definitions adds (the cookbook's
+    num_tokens_for_tools constants for one encoding)."""
+
+    function_start: int
+    properties_start: int
+    property_key: int
+    enum_start: int
+    enum_item: int
+    tools_end: int
 
 
 @dataclass(frozen=True)
@@ -81,6 +109,7 @@ class DataRules:
     tokens_per_message: int
     tokens_per_name: int
     reply_priming_tokens: int
+    tool_tokens: tuple[tuple[str, ToolTokenConstants], ...]
     epochs_target: int
     epochs_min_target_examples: int
     epochs_max_target_examples: int
@@ -88,6 +117,10 @@ class DataRules:
     epochs_max: int
     max_tokens_times_epochs: int
     epochs_source: str
+
+    def tool_constants(self, encoding: str) -> ToolTokenConstants:
+        """The tool-rendering constants of `encoding`; KeyError for an encoding rules.yaml does not list."""
+        return dict(self.tool_tokens)[encoding]
 
 
 @cache
@@ -98,6 +131,7 @@ def load_rules() -> DataRules:
         parsed.file.source,
         parsed.vision.source,
         parsed.token_counting.source,
+        parsed.tool_counting.source,
         parsed.default_epochs.source,
         parsed.billing.source,
     }
@@ -118,6 +152,10 @@ def load_rules() -> DataRules:
         tokens_per_message=parsed.token_counting.per_message,
         tokens_per_name=parsed.token_counting.per_name,
         reply_priming_tokens=parsed.token_counting.reply_priming,
+        tool_tokens=tuple(
+            (name, ToolTokenConstants(**c.model_dump()))
+            for name, c in parsed.tool_counting.by_encoding.items()
+        ),
         epochs_target=parsed.default_epochs.target,
         epochs_min_target_examples=parsed.default_epochs.min_target_examples,
         epochs_max_target_examples=parsed.default_epochs.max_target_examples,

@@ -1,9 +1,10 @@
-"""Deterministic train/validation split of a JSONL file: duplicates removed, stratified by length
-bucket, each example in exactly one half, original bytes and order kept."""
+"""Deterministic train/validation split of a JSONL file: duplicates removed (compared as parsed JSON,
+as `validate` compares them), stratified by length bucket, each example in exactly one half, original
+bytes and order kept; refused when either half would be empty."""
 
 from __future__ import annotations
 
-import hashlib
+import math
 import random
 from array import array
 from bisect import bisect_right
@@ -11,11 +12,17 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from ftstack.training_data.chunk import BOM, JSON_DECODER, json_type_name
+from ftstack.training_data.chunk import BOM, JSON_DECODER
+from ftstack.training_data.duplicates import example_digest
 from ftstack.training_data.findings import Code, Finding
+from ftstack.training_data.json_names import json_type_name
 
 _BUCKETS = 10  # length deciles
 _READ = 1024 * 1024
+
+
+class SplitRefusedError(ValueError):
+    """The split would leave the train or the validation file empty; the message says what would work."""
 
 
 @dataclass
@@ -50,7 +57,8 @@ class _Index:
     has_bom: bool = False
 
 
-def _not_an_object(line: bytes) -> tuple[str, str] | None:
+def _parse_object(line: bytes) -> dict[str, object] | tuple[str, str]:
+    # the parsed object, or (code, message) when the line is not one
     try:
         value = JSON_DECODER.decode(line.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -62,7 +70,7 @@ def _not_an_object(line: bytes) -> tuple[str, str] | None:
             Code.NOT_AN_OBJECT,
             f"the line is {json_type_name(value)}; each line must be one JSON object",
         )
-    return None
+    return value
 
 
 def _index(path: Path, errors: list[Finding], cap: int = 100) -> _Index:
@@ -80,15 +88,17 @@ def _index(path: Path, errors: list[Finding], cap: int = 100) -> _Index:
             number += 1
             stripped = line.strip()
             if stripped:
-                problem = _not_an_object(stripped)
-                if problem is not None and len(errors) < cap:
-                    errors.append(Finding(number, *problem))
+                parsed = _parse_object(stripped)
+                if isinstance(parsed, tuple):
+                    if len(errors) < cap:
+                        errors.append(Finding(number, *parsed))
+                    digest = 0
+                else:
+                    digest = example_digest(parsed)
                 index.lines.append(number)
                 index.offsets.append(offset)
                 index.lengths.append(len(line))
-                index.hashes.append(
-                    int.from_bytes(hashlib.blake2b(stripped, digest_size=8).digest(), "little")
-                )
+                index.hashes.append(digest)
             offset += len(line)
             line = handle.readline()
     return index
@@ -111,6 +121,21 @@ def _kept(index: _Index, result: SplitResult) -> bytearray:
     return keep
 
 
+def validation_size(examples: int, fraction: float) -> int:
+    """How many of `examples` go to the validation file; SplitRefusedError when a side would be empty."""
+    size = round(fraction * examples)
+    if 0 < size < examples:
+        return size
+    side = "validation" if size == 0 else "train"
+    bound = 2 * math.ceil(1 / min(fraction, 1 - fraction)) + 2
+    smallest = next(n for n in range(2, bound) if 0 < round(fraction * n) < n)
+    raise SplitRefusedError(
+        f"{examples:,} unique example{'s' if examples != 1 else ''} at --validation {fraction:g} would leave the "
+        f"{side} file empty; give at least {smallest:,} examples or a "
+        f"{'larger' if side == 'validation' else 'smaller'} --validation"
+    )
+
+
 def _choose_validation(index: _Index, keep: bytearray, fraction: float, seed: int) -> bytearray:
     kept = [i for i in range(len(keep)) if keep[i]]
     lengths = sorted(index.lengths[i] for i in kept)
@@ -119,7 +144,7 @@ def _choose_validation(index: _Index, keep: bytearray, fraction: float, seed: in
     buckets: dict[int, list[int]] = {}
     for i in kept:
         buckets.setdefault(bisect_right(edges, index.lengths[i]), []).append(i)
-    total = round(fraction * len(kept))
+    total = validation_size(len(kept), fraction)
     quotas = {b: fraction * len(members) for b, members in buckets.items()}
     counts = {b: int(q) for b, q in quotas.items()}
     # largest remainders get the examples the floors left over, ties to the lower bucket
@@ -142,7 +167,7 @@ def split_file(
     validation_path: Path,
 ) -> SplitResult:
     """Split `path` into train and validation files; lines that are not JSON objects are errors and
-    nothing is written then."""
+    nothing is written then; SplitRefusedError (nothing written) when a side would be empty."""
     if not 0 < validation_fraction < 1:
         raise ValueError(f"validation fraction {validation_fraction} must be between 0 and 1 (exclusive)")
     result = SplitResult(train_path, validation_path)

@@ -1,9 +1,10 @@
-"""Distributions of a training file (messages, tokens and assistant tokens per example) and the
-billed-token and cost estimate, for `ftstack data stats`."""
+"""Distributions of a training file's valid examples (messages, tokens and assistant tokens per
+example) and the billed-token and cost estimate, for `ftstack data stats`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ftstack.training_data.epochs import auto_epochs, billed_tokens, explain_auto_epochs
@@ -37,15 +38,29 @@ class Distribution:
 
 def distribution(values: Sequence[int]) -> Distribution:
     """The distribution of `values` (nearest-rank percentiles); all zeros when empty."""
-    if not values:
+    counts: dict[int, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return distribution_of_histogram(counts)
+
+
+def distribution_of_histogram(histogram: Mapping[int, int]) -> Distribution:
+    """The distribution of the values a histogram (value -> how many) counts: nearest-rank percentiles
+    over the values in order, as `distribution` gives for the list; all zeros when empty."""
+    n = sum(histogram.values())
+    if not n:
         return Distribution(0, 0, 0, 0, 0, 0, 0.0)
-    ordered = sorted(values)
-    n = len(ordered)
-
-    def rank(p: float) -> int:
-        return ordered[min(n - 1, max(0, round(p * (n - 1))))]
-
-    return Distribution(n, ordered[0], rank(0.05), rank(0.5), rank(0.95), ordered[-1], sum(ordered) / n)
+    ordered = sorted(histogram.items())
+    wanted = {p: min(n - 1, max(0, round(p * (n - 1)))) for p in (0.05, 0.5, 0.95)}
+    found: dict[float, int] = {}
+    seen = 0
+    for value, count in ordered:
+        seen += count  # values at ranks [seen - count, seen) equal `value`
+        for p, rank in wanted.items():
+            if p not in found and rank < seen:
+                found[p] = value
+    mean = sum(value * count for value, count in ordered) / n
+    return Distribution(n, ordered[0][0], found[0.05], found[0.5], found[0.95], ordered[-1][0], mean)
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,7 @@ class DataStats:
     """What `ftstack data stats` shows: the validation report, distributions and the billing estimate."""
 
     report: ValidationReport
+    valid_examples: int
     messages: Distribution
     tokens: Distribution
     assistant_tokens: Distribution
@@ -66,8 +82,8 @@ class DataStats:
 
     @property
     def cost(self) -> float | None:
-        """Estimated training cost in the price's currency, when a price was given."""
-        if self.price_per_million is None:
+        """Estimated training cost in the price's currency, when a finite price was given."""
+        if self.price_per_million is None or not math.isfinite(self.price_per_million):
             return None
         return self.billed_tokens * self.price_per_million / 1_000_000
 
@@ -77,6 +93,7 @@ class DataStats:
             "examples": self.report.examples,
             "valid": self.report.valid,
             "error_count": self.report.error_count,
+            "valid_examples": self.valid_examples,
             "messages_per_example": self.messages.to_json(),
             "tokens_per_example": self.tokens.to_json(),
             "assistant_tokens_per_example": self.assistant_tokens.to_json(),
@@ -88,7 +105,7 @@ class DataStats:
             "epochs_auto": self.epochs_auto,
             "epochs_reason": self.epochs_reason,
             "billed_tokens": self.billed_tokens,
-            "price_per_million_tokens": self.price_per_million,
+            "price_per_million_tokens": None if self.cost is None else self.price_per_million,
             "estimated_cost": None if self.cost is None else round(self.cost, 2),
         }
 
@@ -96,9 +113,11 @@ class DataStats:
 def stats_from_scan(
     scan: FileScan, epochs: int | None = None, price_per_million: float | None = None
 ) -> DataStats:
-    """Distributions and the billing estimate of one file pass; `epochs` None means `auto`."""
+    """Distributions over the valid examples and the billing estimate of one file pass; `epochs` None
+    means `auto`; a price that is not a finite number is refused with ValueError."""
+    if price_per_million is not None and not (math.isfinite(price_per_million) and price_per_million >= 0):
+        raise ValueError(f"price {price_per_million} per million tokens: give a finite price of 0 or more")
     report = report_from_scan(scan)
-    limit = scan.settings.example_token_limit
     chosen = auto_epochs(scan.examples) if epochs is None else epochs
     reason = (
         explain_auto_epochs(scan.examples)
@@ -107,14 +126,15 @@ def stats_from_scan(
     )
     return DataStats(
         report=report,
-        messages=distribution(scan.messages),
-        tokens=distribution(scan.tokens),
-        assistant_tokens=distribution(scan.assistant_tokens),
+        valid_examples=scan.valid_examples,
+        messages=distribution_of_histogram(scan.message_histogram),
+        tokens=distribution_of_histogram(scan.token_histogram),
+        assistant_tokens=distribution_of_histogram(scan.assistant_histogram),
         roles=dict(sorted(scan.roles.items())),
         over_limit=scan.over_limit,
         epochs=chosen,
         epochs_auto=epochs is None,
         epochs_reason=reason,
-        billed_tokens=billed_tokens(sum(min(t, limit) for t in scan.tokens), chosen),
+        billed_tokens=billed_tokens(scan.capped_tokens, chosen),
         price_per_million=price_per_million,
     )

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from ftstack.training_data.context import CheckContext, ExampleTally
 from ftstack.training_data.findings import Code
+from ftstack.training_data.json_names import json_type_name
 
 
 def check_tools(
     tools: object, where: str, ctx: CheckContext, tally: ExampleTally
 ) -> tuple[int, frozenset[str] | None]:
-    """Check a `tools` list; returns its tokens and the defined function names (None when unusable)."""
+    """Check a `tools` list; returns its tokens as the models see them and the defined function names
+    (None when unusable)."""
     if not isinstance(tools, list) or not tools:
-        tally.error(Code.INVALID_TOOLS, f'{where} must be a non-empty list of {{"type": "function", ...}}')
+        got = f"is {json_type_name(tools)}" if not isinstance(tools, list) else "is empty"
+        tally.error(
+            Code.INVALID_TOOLS, f'{where} {got}; it must be a non-empty array of {{"type": "function", ...}}'
+        )
         return 0, None
     names: set[str] = set()
+    functions: list[dict[str, object]] = []
     for k, tool in enumerate(tools):
         here = f"{where}[{k}]"
         function = tool.get("function") if isinstance(tool, dict) else None
@@ -26,12 +32,10 @@ def check_tools(
             continue
         if "parameters" in function and not isinstance(function["parameters"], dict):
             tally.error(
-                Code.INVALID_TOOLS, f"{here} function {name!r} parameters must be a JSON schema object"
+                Code.INVALID_TOOLS,
+                f"{here} function {name!r} parameters is {json_type_name(function['parameters'])}; "
+                "it must be a JSON schema object",
             )
         names.add(name)
-    try:
-        tokens = ctx.count_json(tools)
-    except (ValueError, RecursionError):
-        tally.error(Code.INVALID_TOOLS, f"{where} cannot be serialised")
-        tokens = 0
-    return tokens, frozenset(names)
+        functions.append(function)
+    return ctx.count_tools(functions), frozenset(names)

@@ -26,15 +26,14 @@ def scan_for_model(
         Path(path), settings_for(row, method), workers=workers, chunk_bytes=chunk_bytes, progress=progress
     )
     if method not in row.methods:
-        scan.errors.insert(
-            0,
+        scan.add_error(
             Finding(
                 None,
                 Code.METHOD_NOT_SUPPORTED,
                 f"{row.label} cannot be trained with {method}; it offers {', '.join(row.methods)}",
             ),
+            first=True,
         )
-        scan.error_count += 1
     return scan
 
 

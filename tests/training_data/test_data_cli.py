@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from training_files import Writer, chat_example, dpo_example
 from typer.testing import CliRunner
 
@@ -146,3 +148,61 @@ def test_split_refuses_a_fraction_of_one(write_jsonl: Writer) -> None:
 
     assert result.exit_code == 2
     assert "between 0 and 1" in result.stderr
+
+
+def _one_error_line(result: Any) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
+
+
+def test_split_into_a_folder_that_is_a_file_is_one_usage_error(write_jsonl: Writer, tmp_path: Path) -> None:
+    path = write_jsonl([chat_example(i) for i in range(20)])
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file")
+
+    onto_file = runner.invoke(app, ["data", "split", str(path), "--out-dir", str(blocker)])
+    under_file = runner.invoke(app, ["data", "split", str(path), "--out-dir", str(blocker / "halves")])
+
+    assert onto_file.exit_code == under_file.exit_code == 2
+    assert "--out-dir" in _one_error_line(onto_file) and "is a file" in onto_file.stderr
+    assert "--out-dir" in _one_error_line(under_file)
+    assert blocker.read_text() == "a file"
+
+
+def test_split_refuses_when_the_validation_half_would_be_empty(write_jsonl: Writer, tmp_path: Path) -> None:
+    path = write_jsonl([chat_example(i) for i in range(5)])
+
+    result = runner.invoke(
+        app, ["data", "split", str(path), "--validation", "0.1", "--out-dir", str(tmp_path / "out")]
+    )
+
+    assert result.exit_code == 2
+    assert "validation file empty" in _one_error_line(result) and "at least 6 examples" in result.stderr
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("price", ["nan", "inf", "-1"])
+def test_stats_refuse_a_price_that_is_not_a_finite_amount(write_jsonl: Writer, price: str) -> None:
+    path = write_jsonl([chat_example(i) for i in range(10)])
+
+    result = runner.invoke(
+        app,
+        ["data", "stats", str(path), "--model", "gpt-4o-mini", "--price-per-million-tokens", price, "--json"],
+    )
+
+    assert result.exit_code == 2
+    assert "--price-per-million-tokens" in _one_error_line(result)
+    assert result.stdout == ""
+
+
+def test_stats_exit_1_on_an_invalid_file_and_describe_its_valid_examples_only(write_jsonl: Writer) -> None:
+    path = write_jsonl([*[chat_example(i) for i in range(10)], "not json", {"messages": []}])
+
+    result = runner.invoke(app, ["data", "stats", str(path), "--model", "gpt-4o-mini", "--json"])
+
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert (data["examples"], data["valid_examples"], data["valid"]) == (12, 10, False)
+    assert data["tokens_per_example"]["min"] > 0  # the broken lines are not 0-token examples
+    assert data["messages_per_example"]["min"] == 3

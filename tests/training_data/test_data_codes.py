@@ -174,6 +174,27 @@ LINE_CASES: list[tuple[str, str, str, Any, Any]] = [
         chat({"role": "user", "content": [image("data:image/webp;base64,UklGRg==")]}, ASSISTANT),
     ),
     (
+        "lone_surrogate",
+        "gpt-4o-mini",
+        "supervised",
+        json.dumps(chat(USER, {"role": "assistant", "content": "smile \ud83d"})),
+        json.dumps(chat(USER, {"role": "assistant", "content": "smile \ud83d\ude00"})),
+    ),
+    (
+        "invalid_image_data",
+        "gpt-4o",
+        "supervised",
+        chat({"role": "user", "content": [image("data:image/png;base64,iVBOR*w0KGgo=")]}, ASSISTANT),
+        chat({"role": "user", "content": [image("data:image/png;base64,iVBORw0KGgo=")]}, ASSISTANT),
+    ),
+    (
+        "invalid_image_data",
+        "gpt-4o",
+        "supervised",
+        chat({"role": "user", "content": [image("data:image/png;base64,")]}, ASSISTANT),
+        chat({"role": "user", "content": [image("data:image/png;base64,iVBORw0KGgo=")]}, ASSISTANT),
+    ),
+    (
         "too_many_images",
         "gpt-4o",
         "supervised",
@@ -359,7 +380,41 @@ def test_every_error_is_reported_up_to_a_cap_with_the_total(write_jsonl: Writer)
     assert len(report.errors) == 100
     assert [f.line for f in report.errors] == list(range(1, 101))
     assert report.to_json()["errors_not_shown"] == 150
+    assert report.to_json()["error_counts"] == {"invalid_json": 250}
     assert "and 247 more errors" in report.summary()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_cap_is_per_code_so_many_of_one_kind_do_not_hide_another(
+    write_jsonl: Writer, workers: int
+) -> None:
+    unknown = [chat(USER, ASSISTANT, metadata=i) for i in range(150)]
+    path = write_jsonl([*unknown, *[chat_example(i) for i in range(10)], '{"messages": ['])
+    scan = scan_file(path, settings_for(row("gpt-4o-mini"), "supervised"), workers=workers, chunk_bytes=3_000)
+    report: dict[str, Any] = report_from_scan(scan).to_json()
+
+    assert report["error_counts"] == {"unknown_key": 150, "invalid_json": 1}
+    shown = [(e["line"], e["code"]) for e in report["errors"]]
+    assert (161, "invalid_json") in shown
+    assert [line for line, code in shown if code == "unknown_key"] == list(range(1, 101))
+    assert report["errors_not_shown"] == 50
+
+
+def test_messages_name_json_types_and_values_not_pythons(write_jsonl: Writer) -> None:
+    valid = [chat_example(i) for i in range(10)]
+    lines = [
+        chat({"role": "user", "content": 42}, ASSISTANT),
+        chat(USER, {**ASSISTANT, "weight": True}),
+        {"messages": {"role": "user"}},
+    ]
+    report = validate_file(write_jsonl([*valid, *lines]), row("gpt-4o-mini"))
+    messages = " | ".join(f.message for f in report.errors)
+
+    assert "content is a number" in messages
+    assert "weight is true" in messages
+    assert '"messages" is an object' in messages
+    for python_word in (" int", " dict", "True", " str;"):
+        assert python_word not in messages
 
 
 def test_a_name_must_be_a_non_empty_string(write_jsonl: Writer) -> None:
@@ -405,3 +460,92 @@ def test_tokens_times_epochs_over_the_job_quota_is_a_warning(write_jsonl: Writer
 
     assert [(f.line, f.code) for f in over.warnings] == [(None, "tokens_times_epochs_over_quota")]
     assert over.valid and within.warnings == []
+
+
+# warnings that are lines of one example: (code, model, method, example with it, its fixed twin)
+WARNING_CASES: list[tuple[str, str, str, Any, Any]] = [
+    (
+        "tool_arguments_not_object",
+        "gpt-4o-mini",
+        "supervised",
+        chat(
+            USER,
+            {
+                "role": "assistant",
+                "tool_calls": [{**CALL, "function": {"name": "lookup", "arguments": "[7]"}}],
+            },
+            {"role": "tool", "tool_call_id": "call_1", "content": "found"},
+            ASSISTANT,
+            tools=TOOLS,
+        ),
+        chat(
+            USER,
+            {"role": "assistant", "tool_calls": [CALL]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "found"},
+            ASSISTANT,
+            tools=TOOLS,
+        ),
+    ),
+    (
+        "no_trained_assistant_message",
+        "gpt-4o-mini",
+        "supervised",
+        chat(USER, {**ASSISTANT, "weight": 0}),
+        chat(USER, {**ASSISTANT, "weight": 1}),
+    ),
+    (
+        "identical_dpo_outputs",
+        "gpt-4o",
+        "dpo",
+        {**dpo_example(), "non_preferred_output": [{"content": "Answer 0.", "role": "assistant"}]},
+        dpo_example(),
+    ),
+    (
+        "dpo_input_ends_with_assistant",
+        "gpt-4o",
+        "dpo",
+        {**dpo_example(), "input": {"messages": [SYSTEM, USER, ASSISTANT]}},
+        {**dpo_example(), "input": {"messages": [SYSTEM, USER, ASSISTANT, USER]}},
+    ),
+    (
+        "missing_user_message",
+        "gpt-4o-mini",
+        "supervised",
+        chat(ASSISTANT),
+        chat(USER, ASSISTANT),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("code", "model", "method", "broken", "fixed"),
+    WARNING_CASES,
+    ids=[c[0] for c in WARNING_CASES],
+)
+def test_each_warning_code_points_at_its_line_and_vanishes_when_fixed(
+    write_jsonl: Writer, code: str, model: str, method: str, broken: Any, fixed: Any
+) -> None:
+    make = dpo_example if method == "dpo" else chat_example
+    valid = [make(i) for i in range(1, 11)]
+    bad = validate_file(write_jsonl([*valid[:3], broken, *valid[3:]], "bad.jsonl"), row(model), method)  # type: ignore[arg-type]
+    good = validate_file(write_jsonl([*valid[:3], fixed, *valid[3:]], "good.jsonl"), row(model), method)  # type: ignore[arg-type]
+
+    assert bad.valid, bad.errors  # a warning, not an error: the service's own rule is not documented
+    assert (4, code) in [(f.line, f.code) for f in bad.warnings]
+    assert bad.to_json()["warning_counts"] == {code: 1}
+    assert good.warnings == [] and good.valid
+
+
+def test_a_reformatted_copy_is_a_duplicate(write_jsonl: Writer) -> None:
+    lines: list[Any] = [chat_example(i) for i in range(10)]
+    original = chat_example(2)
+    reordered = {"messages": [dict(reversed(list(m.items()))) for m in original["messages"]]}
+    reformatted = json.dumps(reordered, indent=None, separators=(" , ", " : "), ensure_ascii=True)
+    near = chat_example(2)
+    near["messages"][1]["content"] += " "  # a different text is a different example
+
+    report = validate_file(write_jsonl([*lines, reformatted, near]), row("gpt-4o-mini"))
+
+    assert [(f.line, f.message) for f in report.warnings if f.code == "duplicate_example"] == [
+        (11, "same example as line 3")
+    ]

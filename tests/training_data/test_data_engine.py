@@ -15,6 +15,7 @@ from training_files import Writer, chat_example, row
 
 from ftstack.training_data import count_tokens, validate_file
 from ftstack.training_data.chunk import scan_bytes
+from ftstack.training_data.duplicates import DigestBuckets, find_duplicates
 from ftstack.training_data.scan import scan_file, settings_for
 from ftstack.training_data.stats import distribution, stats_from_scan
 
@@ -46,8 +47,9 @@ def test_worker_processes_find_exactly_what_one_process_finds(write_jsonl: Write
     assert parallel.errors == alone.errors
     assert parallel.warnings == alone.warnings
     assert (parallel.error_count, parallel.warning_count) == (alone.error_count, alone.warning_count)
-    assert list(parallel.tokens) == list(alone.tokens)
-    assert list(parallel.messages) == list(alone.messages)
+    assert (parallel.tokens, parallel.capped_tokens) == (alone.tokens, alone.capped_tokens)
+    assert parallel.token_histogram == alone.token_histogram
+    assert parallel.message_histogram == alone.message_histogram
     assert parallel.duplicates == alone.duplicates == 6
     assert parallel.lines == alone.lines == 300
 
@@ -166,7 +168,7 @@ _shaped = st.recursive(
 def test_random_bytes_never_crash_the_validator(data: bytes) -> None:
     for check in _SETTINGS:
         result = scan_bytes(data, 0, len(data), check)
-        assert result.lines >= len(result.tokens)
+        assert result.lines >= result.examples
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -175,7 +177,7 @@ def test_random_json_never_crashes_the_validator(values: list[Any]) -> None:
     data = "\n".join(json.dumps(v) for v in values).encode()
     for check in _SETTINGS:
         result = scan_bytes(data, 0, len(data), check)
-        assert len(result.tokens) == len(values)
+        assert result.examples == len(values)
 
 
 # --- stats ---
@@ -199,12 +201,16 @@ def test_stats_describe_messages_tokens_roles_and_epochs(write_jsonl: Writer) ->
     stats = stats_from_scan(scan, None, price_per_million=25.0)
     data = stats.to_json()
 
-    assert data["messages_per_example"] == {"min": 2, "p5": 3, "p50": 3, "p95": 3, "max": 3, "mean": 3.0}
+    # the too-long example is counted and billed, but the distributions are over the 20 valid ones
+    assert data["messages_per_example"] == {"min": 3, "p5": 3, "p50": 3, "p95": 3, "max": 3, "mean": 3.0}
+    assert data["valid_examples"] == 20
+    assert stats.tokens.max < 32_768
     assert data["roles"] == {"assistant": 21, "system": 20, "user": 21}
     assert data["examples_over_limit"] == 1
     assert data["epochs"] == 4 and data["epochs_auto"] is True
     assert "21 examples x 3 epochs is under 100" in stats.epochs_reason
-    capped = sum(min(t, 32_768) for t in scan.tokens)
+    capped = scan.capped_tokens
+    assert capped == scan.tokens - (scan.max_example - 32_768)
     assert data["billed_tokens"] == capped * 4
     assert data["estimated_cost"] == round(capped * 4 * 25.0 / 1e6, 2)
     assert stats_from_scan(scan, 2).billed_tokens == capped * 2
@@ -227,3 +233,65 @@ def test_importing_the_toolkit_loads_no_encoding_and_starts_no_process() -> None
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
 
     assert done.stdout.split() == ["0", "0"], done.stderr
+
+
+# --- worker processes inside threaded hosts (the emulator, the Pulumi provider) ---
+
+
+def test_workers_are_forked_only_while_the_process_has_one_thread() -> None:
+    program = (
+        "import threading, time\n"
+        "from ftstack.training_data.scan import worker_start_method\n"
+        "alone = worker_start_method()\n"
+        "stop = threading.Event()\n"
+        "thread = threading.Thread(target=stop.wait)\n"
+        "thread.start()\n"
+        "print(alone, worker_start_method())\n"
+        "stop.set()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+
+    assert done.stdout.split() == ["fork", "forkserver"], done.stderr
+
+
+def test_a_scan_in_a_threaded_host_uses_safe_workers_and_finds_the_same(
+    write_jsonl: Writer, tmp_path: Path
+) -> None:
+    path = _mixed_file(write_jsonl)
+    program = (
+        "import json, sys, threading\n"
+        "from pathlib import Path\n"
+        "from ftstack.catalog import load_matrix\n"
+        "from ftstack.training_data.scan import scan_file, settings_for, worker_start_method\n"
+        "settings = settings_for(load_matrix().resolve_row('gpt-4o-mini', None), 'supervised')\n"
+        "out = {}\n"
+        "def serve():\n"  # the scan runs on a request thread while the main thread waits, as in a server
+        "    scan = scan_file(Path(sys.argv[1]), settings, workers=2, chunk_bytes=2_000)\n"
+        "    out.update(method=worker_start_method(), errors=scan.error_counts, tokens=scan.tokens,\n"
+        "               duplicates=scan.duplicates)\n"
+        "thread = threading.Thread(target=serve)\n"
+        "thread.start(); thread.join(timeout=120)\n"
+        "print(json.dumps(out))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program, str(path)], capture_output=True, text=True, timeout=180, cwd=tmp_path
+    )
+    alone = scan_file(path, settings_for(row("gpt-4o-mini"), "supervised"), workers=1)
+
+    result = json.loads(done.stdout)
+    assert result["method"] == "forkserver"
+    assert result["errors"] == {str(k): v for k, v in alone.error_counts.items()}
+    assert (result["tokens"], result["duplicates"]) == (alone.tokens, alone.duplicates)
+
+
+def test_duplicates_are_found_across_buckets_and_named_in_line_order() -> None:
+    buckets = DigestBuckets()
+    digests = [(i * 0x9E3779B97F4A7C15) % 2**64 for i in range(1, 400)]
+    for line, digest in enumerate(digests + digests[::-1], start=1):
+        buckets.add(digest, line)
+
+    total, shown = find_duplicates(buckets, cap=100)
+
+    assert total == 399
+    assert [f.line for f in shown] == list(range(400, 500))
+    assert shown[0].message == f"same example as line {399}"
