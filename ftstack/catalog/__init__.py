@@ -18,6 +18,7 @@ from ftstack.catalog.matrix import (
     ModelRow,
     TrainingType,
     load_matrix,
+    normalize_method,
 )
 from ftstack.catalog.regions import Region, RegionTable, load_regions
 
@@ -36,4 +37,5 @@ __all__ = [
     "UnknownVersionError",
     "load_matrix",
     "load_regions",
+    "normalize_method",
 ]

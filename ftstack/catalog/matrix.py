@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ftstack.catalog.data_file import load_data_file
 from ftstack.catalog.errors import (
     AmbiguousVersionError,
+    CatalogError,
     UnknownModelError,
     UnknownVersionError,
 )
@@ -33,6 +34,22 @@ class TrainingType(StrEnum):
     def azure_value(self) -> str:
         """The `trainingType` value the Azure fine-tuning API expects."""
         return {"standard": "Standard", "global": "GlobalStandard"}[self.value]
+
+    @classmethod
+    def parse(cls, value: str) -> TrainingType:
+        """The training type from ftstack's spelling or Azure's (`Standard`, `GlobalStandard`), any case."""
+        key = value.strip().replace("-", "").replace("_", "").replace(" ", "").lower()
+        found = {"standard": cls.STANDARD, "global": cls.GLOBAL, "globalstandard": cls.GLOBAL}.get(key)
+        if found is None:
+            raise CatalogError(
+                f"unknown training type {value!r}; use standard or global (Azure: Standard, GlobalStandard)"
+            )
+        return found
+
+
+def normalize_method(value: str) -> str:
+    """A fine-tuning method in any case (`DPO`, `Supervised`) as the matrix spells it."""
+    return value.strip().lower()
 
 
 # --- the data file's schema (validated on load) -------------------------------------------------
@@ -204,8 +221,21 @@ class CapabilityMatrix:
             )
         return found
 
+    def split_model_id(self, model: str, version: str | None = None) -> tuple[str, str | None]:
+        """(model, version) from Azure's spelling of a model id with its version (`gpt-4o-mini-2024-07-18`,
+        `gpt-35-turbo-0125`); other spellings come back as given."""
+        name = model.strip().lower()
+        if name in self.model_names():
+            return model, version
+        for row in self.rows:
+            if name == f"{row.model}-{row.version}".lower() and version in (None, row.version):
+                return row.model, row.version
+        return model, version
+
     def row(self, model: str, version: str) -> ModelRow:
         """The row for (model, version); UnknownModelError or UnknownVersionError naming what exists."""
+        split_model, split_version = self.split_model_id(model, version)
+        model, version = split_model, split_version or version
         versions = self.versions(model)
         for r in self.rows:
             if r.model == model.strip().lower() and r.version == str(version).strip():
@@ -224,6 +254,7 @@ class CapabilityMatrix:
     ) -> ModelRow:
         """The row meant by (model, version); with no version, the only version, or the only one fit for
         the request; AmbiguousVersionError listing the versions otherwise."""
+        model, version = self.split_model_id(model, version)
         if version is not None:
             return self.row(model, version)
         versions = self.versions(model)

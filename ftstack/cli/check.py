@@ -11,13 +11,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, ensure_folder, fail, print_json
-
-StackOption = Annotated[str, typer.Option("--stack", help="Stack name: stacks/Pulumi.<NAME>.yaml.")]
-ProjectDir = Annotated[
-    Path | None,
-    typer.Option("--project-dir", help="Folder with Pulumi.yaml (default: the current folder or above)."),
-]
+from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, ensure_folder, fail, json_mode, print_json
+from ftstack.cli.options import JsonOption
+from ftstack.cli.output import console as make_console
+from ftstack.cli.stack_option import ProjectDirOption as ProjectDir
+from ftstack.cli.stack_option import StackOption, stack_in
 
 
 class OutputFormat(StrEnum):
@@ -25,6 +23,7 @@ class OutputFormat(StrEnum):
 
     JSON = "json"
     MARKDOWN = "markdown"
+    TREE = "tree"
 
 
 def _project(project_dir: Path | None) -> Path:
@@ -37,18 +36,29 @@ def _project(project_dir: Path | None) -> Path:
 
 
 def check(
-    stack: StackOption,
+    stack: StackOption = None,
     output: Annotated[
-        OutputFormat, typer.Option("--format", help="json (the CLI contract) or markdown (a PR comment).")
-    ] = OutputFormat.MARKDOWN,
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            help="json (the CLI contract), markdown (a PR comment) or tree (default on a terminal; "
+            "markdown when piped).",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
     project_dir: ProjectDir = None,
 ) -> None:
     """Run the stack's program under mocks through the policy pack; exit 1 on any mandatory violation."""
+    if as_json:
+        output = OutputFormat.JSON
+    json_mode(output is OutputFormat.JSON)
     from ftstack.check.analyzer import AnalyzerError
     from ftstack.check.markdown import render_markdown
     from ftstack.check.runner import CheckConfigError, run_check
 
     folder = _project(project_dir)
+    stack = stack_in(folder, stack)
     console = Console(stderr=True)
     progress = Progress(
         SpinnerColumn(),
@@ -71,8 +81,15 @@ def check(
         except AnalyzerError as exc:
             progress.stop()
             fail(f"the policy analyzer failed: {exc}")
+    stdout = make_console()
+    if output is None:
+        output = OutputFormat.TREE if stdout.is_terminal else OutputFormat.MARKDOWN
     if output is OutputFormat.JSON:
         print_json(report.to_json())
+    elif output is OutputFormat.TREE:
+        from ftstack.cli.check_tree import render_tree
+
+        stdout.print(render_tree(report))
     else:
         typer.echo(render_markdown(report), nl=False)
     if not report.compliant:
@@ -80,15 +97,16 @@ def check(
 
 
 def policy_config(
-    stack: StackOption,
+    stack: StackOption = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the JSON here instead of stdout.")] = None,
     project_dir: ProjectDir = None,
 ) -> None:
     """Print the stack's `--policy-pack-config` JSON, generated from its residency settings."""
     from ftstack.check.runner import CheckConfigError, stack_pack_config
 
+    folder = _project(project_dir)
     try:
-        config = stack_pack_config(stack, _project(project_dir))
+        config = stack_pack_config(stack_in(folder, stack), folder)
     except CheckConfigError as exc:
         fail(exc.lines)
     if out is None:

@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
 import typer
-from rich.console import Console
+
+from ftstack.cli.output import console as Console  # noqa: N812  (one factory decides colour and width)
+from ftstack.cli.stack_option import ProjectDirOption as ProjectDir
+from ftstack.cli.stack_option import StackOption, resolve
 
 app = typer.Typer(help="The typed stack configuration.", no_args_is_help=True)
-
-ProjectDir = Annotated[
-    Path | None,
-    typer.Option("--project-dir", help="Folder with Pulumi.yaml (default: the current folder or above)."),
-]
 
 
 @app.command()
 def validate(
-    stack: Annotated[str, typer.Option("--stack", help="Stack name: stacks/Pulumi.<NAME>.yaml.")],
+    stack: StackOption = None,
     project_dir: ProjectDir = None,
 ) -> None:
     """Validate one stack's config against the schema and the capability matrix; exit 2 on any problem."""
     from ftstack.cli.errors import fail
-    from ftstack.config import ConfigError, StackFileError, find_project_dir, load_environment
+    from ftstack.config import ConfigError, StackFileError, load_environment
 
+    folder, name = resolve(stack, project_dir)
     try:
-        folder = project_dir.resolve() if project_dir else find_project_dir()
-        config, env = load_environment(stack, folder)
+        config, env = load_environment(name, folder)
     except StackFileError as exc:
         fail(str(exc))
     except ConfigError as exc:

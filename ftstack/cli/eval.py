@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -156,6 +157,9 @@ def eval_command(
             data=str(data),
         )
         cache = AnswerCache(out)
+        damaged = cache.warning()
+        if damaged:  # one line with the count; those questions are simply asked again
+            sys.stderr.write(f"warning: {damaged}\n")
         stderr = Console(stderr=True)
         # A bar only where someone watches: piped or captured stderr keeps just the error lines.
         progress = Progress(

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from ftstack.catalog import CatalogError, TrainingType, load_matrix
-from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, fail, print_json
+from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, fail, json_mode, print_json
+from ftstack.cli.options import JsonOption
+from ftstack.cli.output import console as Console  # noqa: N812  (one factory decides colour and width)
+from ftstack.cli.output import key_table, print_records
 
 app = typer.Typer(help="The fine-tuning capability matrix.", no_args_is_help=True)
-
-
-class TrainingChoice(StrEnum):
-    standard = "standard"
-    global_ = "global"
 
 
 def matrix_rows_json() -> list[dict[str, object]]:
@@ -53,29 +48,29 @@ def matrix_rows_json() -> list[dict[str, object]]:
 
 
 @app.command("list")
-def list_(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
+def list_(as_json: JsonOption = False) -> None:
     """List every model and version with where it can be trained."""
+    json_mode(as_json)
     matrix = load_matrix()
     if as_json:
         print_json({"models": matrix_rows_json(), "globalTrainingRegions": list(matrix.global_regions)})
         return
-    table = Table(title="Fine-tuning capability matrix", show_lines=False)
-    for column in (
-        "Model",
-        "Version",
+    display = {r.name: r.display_name for r in matrix.regions}
+    keys = [f"{row.model} {row.version}" for row in matrix.rows]
+    table = key_table(
+        "Fine-tuning capability matrix",
+        "Model and version",
+        keys,
         "Standard training regions",
         "Global",
         "Max input/output",
         "Example limit",
         "Data to",
         "Modality",
-    ):
-        table.add_column(column)
-    display = {r.name: r.display_name for r in matrix.regions}
-    for row in matrix.rows:
-        table.add_row(
-            row.model,
-            row.version,
+    )
+    records = []
+    for key, row in zip(keys, matrix.rows, strict=True):
+        values = [
             ", ".join(display[r] for r in row.standard_regions),
             "yes" if row.global_training else "-",
             f"{row.max_input_tokens:,}/{row.max_output_tokens:,}"
@@ -84,30 +79,43 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable
             f"{row.example_token_limit:,}",
             row.training_data_cutoff,
             row.modality,
-        )
+        ]
+        table.add_row(key, *values)
+        records.append((key, list(zip([str(c.header) for c in table.columns[1:]], values, strict=True))))
     console = Console()
-    console.print(table)
+    print_records(console, table, records)
     no_vision = ", ".join(display[r] for r in matrix.global_no_vision_regions)
     console.print(
         "Global training (no data residency) needs the resource in: "
         + ", ".join(display[r] for r in matrix.global_regions)
-        + f" ({no_vision}: no vision support)."
+        + f" ({no_vision}: no vision support).",
+        markup=False,
     )
 
 
 @app.command()
 def check(
-    model: Annotated[str, typer.Option("--model", help="Base model, e.g. gpt-4o-mini.")],
+    model: Annotated[
+        str, typer.Option("--model", help="Base model: gpt-4o-mini, or Azure's gpt-4o-mini-2024-07-18.")
+    ],
     region: Annotated[str, typer.Option("--region", help="ARM name or display name.")],
-    training: Annotated[TrainingChoice, typer.Option("--training", help="standard or global.")],
+    training: Annotated[
+        str,
+        typer.Option(
+            "--training",
+            metavar="standard|global",
+            help="standard or global (Azure: Standard, GlobalStandard).",
+        ),
+    ],
     version: Annotated[str | None, typer.Option("--version", help="Model version.")] = None,
     vision: Annotated[bool, typer.Option("--vision", help="The training data has images.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Decide whether a model can be trained in a region; exit 1 when it cannot."""
+    json_mode(as_json)
     matrix = load_matrix()
-    kind = TrainingType(training.value)
     try:
+        kind = TrainingType.parse(training)
         row = matrix.resolve_row(model, version, region, kind, vision)
         decision = matrix.check(row.model, row.version, region, kind, vision)
     except CatalogError as exc:
@@ -148,11 +156,12 @@ def refresh(
             "--recorded", help="Folder of saved Models API responses (<location>.json) instead of Azure."
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Compare the matrix file with Azure's Models API and print where they disagree (never edits the file)."""
     import logging
 
+    json_mode(as_json)
     from ftstack.arm.models_api import ModelsApiError, list_location_models
 
     logging.getLogger("azure").setLevel(logging.CRITICAL)  # the one-line error below says what failed

@@ -10,7 +10,7 @@ import os
 import re
 from pathlib import Path
 
-from ftstack.config.stack_file import StackFileError, stack_names
+from ftstack.config.stack_file import StackFileError, project_document, stack_names
 
 STACK_ENV = "PULUMI_STACK"
 _FILE_FORM = re.compile(r"(?:.*[/\\])?Pulumi\.(.+)\.ya?ml")
@@ -45,10 +45,9 @@ def selected_stack(project_dir: Path) -> str | None:
     or None when nothing is selected."""
     project_file = (project_dir / "Pulumi.yaml").resolve()
     try:
-        import yaml
-
-        project = str((yaml.safe_load(project_file.read_text(encoding="utf-8")) or {}).get("name") or "")
-    except (OSError, ValueError):
+        # Read like every project file: a malformed one is reported once, by stack_names, not here.
+        project = str(project_document(project_dir).get("name") or "")
+    except StackFileError:
         return None
     home = _pulumi_home()
     digest = hashlib.sha1(str(project_file).encode(), usedforsecurity=False).hexdigest()
@@ -83,8 +82,18 @@ def resolve_stack(value: str | None, project_dir: Path, option: str = "--stack")
         )
     name = stack_short_name(given)
     if name not in known:
-        raise StackFileError(
-            f"{option} {given}: no stack {name!r} (no Pulumi.{name}.yaml in the stack folder); "
-            f"stacks here: {listing}"
-        )
+        raise StackFileError(f"{option} {given}: no {_stack_file(project_dir, name)}; stacks here: {listing}")
     return name
+
+
+def _stack_file(project_dir: Path, name: str) -> str:
+    """Where the stack's file would be, relative to the project (`stacks/Pulumi.NAME.yaml`)."""
+    try:
+        import yaml
+
+        folder = (yaml.safe_load((project_dir / "Pulumi.yaml").read_text(encoding="utf-8")) or {}).get(
+            "stackConfigDir", "."
+        )
+    except (OSError, ValueError, AttributeError):
+        folder = "."
+    return (Path(str(folder)) / f"Pulumi.{name}.yaml").as_posix()

@@ -18,10 +18,15 @@ from typing import Any
 import openai
 from azure.core.exceptions import ClientAuthenticationError
 
-from ftstack.data_plane import DEFAULT_API_VERSION
+from ftstack.data_plane import (
+    COGNITIVE_SERVICES_SCOPE,
+    CREDENTIAL_HINT,
+    DEFAULT_API_VERSION,
+    quiet_azure_logging,
+    split_endpoint,
+)
 from ftstack.evaluation.holdout import Message
 
-COGNITIVE_SERVICES_SCOPE = "https://cognitiveservices.azure.com/.default"
 SDK_MAX_RETRIES = 2
 OUTER_ATTEMPTS = 3
 MAX_RETRY_AFTER_SECONDS = 60.0
@@ -74,20 +79,30 @@ def _token_provider(token: str | None) -> Callable[[], str]:
         return lambda: token
     from azure.identity import DefaultAzureCredential, get_bearer_token_provider
 
+    quiet_azure_logging()
+
     provider: Callable[[], str] = get_bearer_token_provider(
         DefaultAzureCredential(), COGNITIVE_SERVICES_SCOPE
     )
     return provider
 
 
-def open_sdk(endpoint: Endpoint, max_retries: int = SDK_MAX_RETRIES) -> openai.AzureOpenAI:
-    """An `openai.AzureOpenAI` client for `endpoint` with bearer-token auth."""
+def open_sdk(endpoint: Endpoint, max_retries: int = SDK_MAX_RETRIES) -> openai.OpenAI:
+    """An SDK client for `endpoint` with bearer-token auth: `openai.AzureOpenAI` on the versioned `/openai`
+    surface, `openai.OpenAI` on `/openai/v1` (an endpoint ending in `/openai/v1` selects it)."""
+    where = split_endpoint(endpoint.url, endpoint.api_version)
+    timeout = openai.Timeout(REQUEST_TIMEOUT_SECONDS, connect=10.0)
+    tokens = _token_provider(endpoint.token)
+    if where.is_v1:
+        return openai.OpenAI(
+            base_url=where.v1_base_url, api_key=tokens, max_retries=max_retries, timeout=timeout
+        )
     return openai.AzureOpenAI(
-        azure_endpoint=endpoint.url.rstrip("/"),
-        api_version=endpoint.api_version,
-        azure_ad_token_provider=_token_provider(endpoint.token),
+        azure_endpoint=where.root,
+        api_version=where.api_version,
+        azure_ad_token_provider=tokens,
         max_retries=max_retries,
-        timeout=openai.Timeout(REQUEST_TIMEOUT_SECONDS, connect=10.0),
+        timeout=timeout,
     )
 
 
@@ -122,7 +137,7 @@ class ChatClient:
     outer_attempts: int = OUTER_ATTEMPTS
     sdk_max_retries: int = SDK_MAX_RETRIES
     sleep: Callable[[float], None] = time.sleep
-    _sdk: openai.AzureOpenAI = field(init=False, repr=False)
+    _sdk: openai.OpenAI = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._sdk = open_sdk(self.endpoint, self.sdk_max_retries)
@@ -152,12 +167,7 @@ class ChatClient:
                     ) from error
                 self.sleep(_retry_after(error) or float(2 ** (attempt - 1)))
             except ClientAuthenticationError as error:
-                raise RequestFailedError(
-                    deployment,
-                    "no Entra ID token (sign in with `az login` or a managed identity, or pass --token): "
-                    + " ".join(str(error.message or error).split())[:300],
-                    fatal=True,
-                ) from error
+                raise RequestFailedError(deployment, CREDENTIAL_HINT, fatal=True) from error
             except openai.APIConnectionError as error:
                 # The SDK has already retried the connection; an endpoint that stays unreachable will not
                 # come back within the outer retry's seconds, and every other request would wait as long.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics as stats
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from ftstack.evaluation.answer_cache import AnswerCache, CachedAnswer, cache_key
@@ -59,7 +59,7 @@ def _missing_requests(plan: EvaluationPlan, cache: AnswerCache) -> list[_Request
     for example in plan.examples:
         for role in ROLES:
             deployment = plan.deployment(role)
-            key = cache_key(deployment, example.key, plan.params)
+            key = cache_key(plan.endpoint, deployment, example.key, plan.params)
             if key not in missing and cache.get(key) is None:
                 missing[key] = _Request(key, deployment, example)
     return list(missing.values())
@@ -111,7 +111,8 @@ def _drain(
     """Collect finished requests into `fresh` and `failures` until none remain; raises the first fatal one."""
     done = 0
     while remaining:
-        finished, remaining = wait(remaining, return_when=FIRST_EXCEPTION)
+        # FIRST_COMPLETED: progress moves with every answer (FIRST_EXCEPTION waited for all of them).
+        finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
         for future in finished:
             request = futures[future]
             error = future.exception()
@@ -153,7 +154,10 @@ def score(plan: EvaluationPlan, cache: AnswerCache, fresh: set[str], failures: l
     """Score the cached answers of both deployments and compare them on every metric."""
     answered: list[tuple[HoldoutExample, dict[str, CachedAnswer]]] = []
     for example in plan.examples:
-        pair = {role: cache.get(cache_key(plan.deployment(role), example.key, plan.params)) for role in ROLES}
+        pair = {
+            role: cache.get(cache_key(plan.endpoint, plan.deployment(role), example.key, plan.params))
+            for role in ROLES
+        }
         if all(entry is not None for entry in pair.values()):
             answered.append((example, {role: entry for role, entry in pair.items() if entry is not None}))
 

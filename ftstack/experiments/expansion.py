@@ -152,5 +152,6 @@ def expansion_problems(job: JobConfig, index: int, n_examples: int, min_examples
 
 
 def _short_number(value: float | int) -> str:
+    """A number as a suffix may spell it: the service takes only a-z, A-Z, 0-9, '-' and '_' (0.5 -> 0p5)."""
     text = f"{value:g}"
-    return text.replace("-", "m")
+    return text.replace("-", "m").replace(".", "p").replace("+", "")

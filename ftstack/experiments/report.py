@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ftstack.config.schema import EnvironmentConfig, JobConfig
+from ftstack.data_plane import account_endpoint as _account_endpoint
 from ftstack.experiments.charts import learning_curve, sweep_comparison
 from ftstack.experiments.expansion import expand
 from ftstack.experiments.results import PointResult, best_point, collect, recommendation
@@ -41,8 +42,40 @@ def find_experiment(env: EnvironmentConfig, name: str) -> JobConfig:
 
 
 def account_endpoint(env: EnvironmentConfig) -> str:
-    """The account's data-plane endpoint, from its custom subdomain."""
-    return f"https://{env.account.custom_subdomain or env.account.name}.openai.azure.com/"
+    """The stack's account data-plane endpoint (`ftstack.data_plane.account_endpoint`)."""
+    return _account_endpoint(env.account)
+
+
+def ties(results: list[PointResult], best: PointResult | None, criterion: str) -> list[PointResult]:
+    """The other points whose deciding measure equals the best one's (to 4 decimals)."""
+    if best is None:
+        return []
+
+    def measure(r: PointResult) -> float | None:
+        return r.score if criterion == "best_score" else r.valid_loss
+
+    chosen = measure(best)
+    if chosen is None:
+        return []
+    return [
+        r
+        for r in results
+        if r is not best and (m := measure(r)) is not None and round(m, 4) == round(chosen, 4)
+    ]
+
+
+def tie_note(results: list[PointResult], best: PointResult | None, criterion: str) -> str | None:
+    """A sentence saying which points tie with the best and how the tie was broken, or None."""
+    tied = ties(results, best, criterion)
+    if best is None or not tied:
+        return None
+    names = ", ".join(f"`{r.point.tag}`" for r in tied)
+    rule = (
+        "the lower final validation loss breaks a tie in score"
+        if criterion == "best_score"
+        else "the first point in the experiment's order wins a tie in validation loss"
+    )
+    return f"`{best.point.tag}` ties with {names}; {rule}."
 
 
 def build_report(
@@ -52,6 +85,7 @@ def build_report(
     checkpoints_of: Callable[[str], list[dict[str, Any]]],
     out_dir: Path,
     score_of: Callable[[PointResult], float] | None = None,
+    metric: str = "score",
 ) -> ExperimentReport:
     """Collect every point's results, score them when `score_of` is given, and write results and pictures."""
     name = job.experiment_name or job.name
@@ -72,36 +106,66 @@ def build_report(
     if any(r.point.subset_size is not None for r in results) and best is not None:
         files.append(
             learning_curve(
-                results, best, out_dir / "learning_curve.png", f"Experiment {name}: learning curve"
+                results,
+                best,
+                out_dir / "learning_curve.png",
+                f"Experiment {name}: learning curve",
+                criterion,
+                metric,
             )
         )
     if any(len(r.point.values) > 1 for r in results) and best is not None:
-        files.append(sweep_comparison(results, best, out_dir / "sweep.png", f"Experiment {name}: sweep"))
+        files.append(
+            sweep_comparison(
+                results, best, out_dir / "sweep.png", f"Experiment {name}: sweep", criterion, metric
+            )
+        )
+    tie = tie_note(results, best, criterion)
     payload = {
         "experiment": name,
         "criterion": criterion,
+        "metric": metric if criterion == "best_score" else "final validation loss",
         "best": None
         if best is None
-        else {"point": best.point.name, "model": best.fine_tuned_model, "reason": why},
+        else {"point": best.point.name, "model": best.fine_tuned_model, "reason": why, "ties": tie},
         "recommendation": advice,
         "points": [r.to_json() for r in results],
     }
     (out_dir / "scores.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     files.append(out_dir / "scores.json")
-    (out_dir / "report.md").write_text(_markdown(name, results, best, why, advice, files), encoding="utf-8")
+    (out_dir / "report.md").write_text(
+        _markdown(name, results, best, why, advice, files, tie, metric), encoding="utf-8"
+    )
     files.append(out_dir / "report.md")
     return ExperimentReport(name, results, best, why, advice, files)
 
 
 def _markdown(
-    name: str, results: list[PointResult], best: PointResult | None, why: str, advice: str, files: list[Path]
+    name: str,
+    results: list[PointResult],
+    best: PointResult | None,
+    why: str,
+    advice: str,
+    files: list[Path],
+    tie: str | None = None,
+    metric: str = "score",
 ) -> str:
     swept = sorted({k for r in results for k in r.point.values if k != "examples"})
-    header = ["point", "examples", *swept, "status", "train loss", "valid loss", "score"]
+    header = [
+        "point",
+        "examples",
+        *swept,
+        "status",
+        "final training loss",
+        "final validation loss",
+        f"holdout score ({metric})",
+    ]
     lines = [f"# Experiment `{name}`", "", f"**Recommendation:** {advice}", ""]
     lines.append(
         f"**Best point:** `{best.point.name}` ({why})" if best else f"**Best point:** none yet ({why})"
     )
+    if tie:
+        lines += ["", f"**Ties:** {tie}"]
     lines += ["", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in results:
         mark = " **(best)**" if r is best else ""

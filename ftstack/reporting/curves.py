@@ -1,5 +1,6 @@
 """The curves picture: training and validation loss (top) and token accuracy (bottom) per step, per-epoch
-points at epoch ends, checkpoints marked, and the best checkpoint by validation loss starred."""
+points at epoch ends, checkpoints marked, and the best checkpoint by validation loss starred. Each loss
+measure carries its one name (`LOSS_NAMES`); a running job is drawn as running (its remaining steps shaded)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ftstack.reporting.training_results import CheckpointPoint, TrainingCurve
+from ftstack.reporting.training_results import LOSS_NAMES, CheckpointPoint, TrainingCurve
 
 WIDTH_PIXELS = 1200
 HEIGHT_PIXELS = 800
@@ -42,6 +43,8 @@ def draw_curves(
     best: CheckpointPoint | None,
     title: str,
     path: Path,
+    running_to: int | None = None,
+    running: bool = False,
 ) -> Path:
     """Draw the loss and accuracy curves to a PNG of WIDTH_PIXELS x HEIGHT_PIXELS at `path`; returns it."""
     # A Figure on the Agg canvas, not pyplot: no global state, no display, safe in threads and servers.
@@ -49,9 +52,20 @@ def draw_curves(
     FigureCanvasAgg(figure)
     loss_axes, accuracy_axes = figure.subplots(2, 1, sharex=True)
     panels = ((loss_axes, "loss", "Loss"), (accuracy_axes, "accuracy", "Mean token accuracy"))
+    names = {
+        "loss": LOSS_NAMES,
+        "accuracy": {
+            "train_loss": "training accuracy",
+            "valid_loss": "step validation accuracy",
+            "full_valid_loss": "full validation accuracy",
+        },
+    }
     for axes, kind, label in panels:
+        name = names[kind]
         steps, values = curve.series(f"train_{kind}")
-        axes.plot(steps, values, color=TRAIN_COLOUR, alpha=0.45, linewidth=1, label=f"training {kind} (step)")
+        axes.plot(
+            steps, values, color=TRAIN_COLOUR, alpha=0.45, linewidth=1, label=f"{name['train_loss']} (step)"
+        )
         steps, values = curve.series(f"valid_{kind}")
         axes.plot(
             steps,
@@ -60,14 +74,32 @@ def draw_curves(
             alpha=0.45,
             linewidth=1,
             linestyle="--",
-            label=f"validation {kind} (step, sampled)",
+            label=f"{name['valid_loss']} (sampled each step)",
         )
         xs, ys = _epoch_means(curve, f"train_{kind}", boundaries)
-        axes.plot(xs, ys, color=TRAIN_COLOUR, marker="o", linewidth=2, label=f"training {kind} (epoch mean)")
+        axes.plot(
+            xs, ys, color=TRAIN_COLOUR, marker="o", linewidth=2, label=f"{name['train_loss']} (epoch mean)"
+        )
         xs, ys = curve.series(f"full_valid_{kind}")
+        epoch_label = f"{name['full_valid_loss']} (epoch end)"
         if not xs:
             xs, ys = _epoch_means(curve, f"valid_{kind}", boundaries)
-        axes.plot(xs, ys, color=VALID_COLOUR, marker="s", linewidth=2, label=f"validation {kind} (epoch)")
+            epoch_label = f"{name['valid_loss']} (epoch mean)"
+        axes.plot(xs, ys, color=VALID_COLOUR, marker="s", linewidth=2, label=epoch_label)
+        if running:
+            end = max(running_to or 0, curve.last_step)
+            if end > curve.last_step:
+                axes.axvspan(curve.last_step, end, color="grey", alpha=0.08)
+            axes.axvline(curve.last_step, color="black", linestyle="-.", linewidth=1)
+            if axes is loss_axes:
+                axes.annotate(
+                    f"still training: step {curve.last_step}" + (f" of {running_to}" if running_to else ""),
+                    (curve.last_step, 0.02),
+                    xycoords=("data", "axes fraction"),
+                    ha="right",
+                    va="bottom",
+                    fontsize=8,
+                )
         for number, end in enumerate(boundaries, start=1):
             axes.axvline(end, color="grey", linestyle=":", linewidth=1)
             if axes is loss_axes:
@@ -82,9 +114,9 @@ def draw_curves(
                 )
         axes.set_ylabel(label)
         axes.grid(alpha=0.3)
-    scored = [(p, p.validation_loss) for p in checkpoints]
-    marked = [(p.step, loss) for p, loss in scored if loss is not None]
-    if marked:
+    measured = [(p.step, m) for p in checkpoints if (m := p.validation_measure) is not None]
+    for measure in sorted({m[0] for _, m in measured}):
+        marked = [(step, m[1]) for step, m in measured if m[0] == measure]
         loss_axes.scatter(
             [s for s, _ in marked],
             [v for _, v in marked],
@@ -92,24 +124,26 @@ def draw_curves(
             s=60,
             color="black",
             zorder=5,
-            label="checkpoint (validation loss)",
+            label=f"checkpoint ({measure})",
         )
-    if best is not None and best.validation_loss is not None:
+    best_measure = best.validation_measure if best is not None else None
+    if best is not None and best_measure is not None:
         loss_axes.scatter(
             [best.step],
-            [best.validation_loss],
+            [best_measure[1]],
             marker="*",
             s=320,
             color=BEST_COLOUR,
             zorder=6,
             edgecolors="black",
-            label=f"best checkpoint: step {best.step}",
+            label=f"best checkpoint: step {best.step}, lowest {best_measure[0]}"
+            + (" so far" if running else ""),
         )
         # Label on the side with room: left of a star in the right half of the plot.
         on_right = best.step > 0.6 * max(curve.last_step, best.step)
         loss_axes.annotate(
-            f"best: step {best.step}\nvalidation loss {best.validation_loss:.3f}",
-            (best.step, best.validation_loss),
+            f"best: step {best.step}\n{best_measure[0]} {best_measure[1]:.3f}",
+            (best.step, best_measure[1]),
             textcoords="offset points",
             xytext=(-12, 18) if on_right else (12, 18),
             ha="right" if on_right else "left",

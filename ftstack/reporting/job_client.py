@@ -12,6 +12,7 @@ from typing import Any
 import openai
 from azure.core.exceptions import ClientAuthenticationError
 
+from ftstack.data_plane import CREDENTIAL_HINT
 from ftstack.evaluation.chat_client import Endpoint, open_sdk
 
 EVENTS_PAGE = 100
@@ -52,7 +53,8 @@ def fetch_job_records(endpoint: Endpoint, job_id: str) -> JobRecords:
             job = _as_dict(sdk.fine_tuning.jobs.retrieve(job_id))
         except openai.NotFoundError:
             raise JobReadError(
-                f"--job {job_id}: no such fine-tuning job at {endpoint.url}; list jobs with the SDK or the portal",
+                f"--job {job_id}: no such fine-tuning job at {endpoint.url}; "
+                f"`ftstack jobs list --endpoint {endpoint.url}` lists them",
                 not_found=True,
             ) from None
         events = [_as_dict(e) for e in sdk.fine_tuning.jobs.list_events(job_id, limit=EVENTS_PAGE)]
@@ -69,10 +71,7 @@ def fetch_job_records(endpoint: Endpoint, job_id: str) -> JobRecords:
     except openai.APIConnectionError as error:
         raise JobReadError(f"cannot reach {endpoint.url} ({error.message})") from error
     except ClientAuthenticationError as error:
-        raise JobReadError(
-            "no Entra ID token (sign in with `az login` or a managed identity, or pass --token): "
-            + " ".join(str(error.message or error).split())[:300]
-        ) from error
+        raise JobReadError(CREDENTIAL_HINT) from error
     finally:
         sdk.close()
     # The service lists events newest first; a stable sort of the reversed list keeps same-second order.

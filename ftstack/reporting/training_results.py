@@ -20,6 +20,14 @@ SERIES_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# One name per loss measure, used in the table, the picture and the sentences alike.
+LOSS_NAMES = {
+    "train_loss": "training loss",
+    "valid_loss": "step validation loss",
+    "full_valid_loss": "full validation loss",
+}
+
+
 class ResultsFileError(ValueError):
     """The results file cannot be read as a metrics CSV."""
 
@@ -47,11 +55,18 @@ class CheckpointPoint:
 
     @property
     def validation_loss(self) -> float | None:
-        """The full validation loss when measured, else the (sampled) validation loss."""
+        """The full validation loss when measured, else the step validation loss (the promotion rule)."""
+        measured = self.validation_measure
+        return None if measured is None else measured[1]
+
+    @property
+    def validation_measure(self) -> tuple[str, float] | None:
+        """(the measure's name, its value): the full validation loss when measured, else the step
+        validation loss (measured on a sample of the validation data at that step)."""
         for key in ("full_valid_loss", "valid_loss"):
             value = self.metrics.get(key)
             if value is not None and math.isfinite(value):
-                return float(value)
+                return LOSS_NAMES[key], float(value)
         return None
 
 
@@ -126,16 +141,23 @@ def checkpoint_points(checkpoints: Sequence[Mapping[str, Any]]) -> list[Checkpoi
 
 
 def epoch_boundaries(
-    curve: TrainingCurve, checkpoints: Sequence[CheckpointPoint], n_epochs: int | None
+    curve: TrainingCurve,
+    checkpoints: Sequence[CheckpointPoint],
+    n_epochs: int | None,
+    total_steps: int | None = None,
 ) -> list[int]:
-    """The last step of each epoch: from checkpoints (taken at epoch ends), else full-validation rows, else
-    the step count split evenly by the job's epochs."""
+    """The last step of each epoch reached so far: from checkpoints (taken at epoch ends), else
+    full-validation rows, else the job's steps split evenly by its epochs. The job's steps are
+    `total_steps` when known (a running job has logged only some of them); without it, only a finished
+    job's logged steps can be split."""
     if checkpoints:
         return sorted({p.step for p in checkpoints})
     full_steps, _ = curve.series("full_valid_loss")
     if full_steps:
         return full_steps
-    if n_epochs and n_epochs > 0 and curve.last_step:
-        per_epoch = curve.last_step / n_epochs
-        return [round(per_epoch * (i + 1)) for i in range(n_epochs)]
+    steps = total_steps or curve.last_step
+    if n_epochs and n_epochs > 0 and steps:
+        per_epoch = steps / n_epochs
+        ends = [round(per_epoch * (i + 1)) for i in range(n_epochs)]
+        return [end for end in ends if end <= curve.last_step]
     return []

@@ -155,3 +155,29 @@ def test_results_and_summary_files_name_the_verdict(tmp_path: Path) -> None:
     markdown = render_markdown(result)
     assert summary_path.read_text() == markdown
     assert "**Gate PASSED**" in markdown and "| **exact** (primary) |" in markdown
+
+
+def test_progress_moves_while_answers_are_still_outstanding(tmp_path: Path) -> None:
+    # The last request only answers once progress has reported an earlier one: a progress hook that waits
+    # for every answer (the 0/N bar) never lets it finish.
+    first_reported = threading.Event()
+    scripted = ScriptedDeployments({"tuned"})
+    calls: list[int] = []
+    totals: list[int] = []
+    lock = threading.Lock()
+
+    def complete(deployment: str, messages: Sequence[Message], params: RequestParams) -> Answer:
+        with lock:
+            calls.append(1)
+            mine = len(calls)
+        if mine == totals[0]:
+            assert first_reported.wait(5), "no progress was reported before the last answer"
+        return scripted(deployment, messages, params)
+
+    def progress(done: int, total: int) -> None:
+        totals.append(total)
+        if 0 < done < total:
+            first_reported.set()
+
+    evaluate(_plan(concurrency=2), AnswerCache(tmp_path), complete, progress)
+    assert first_reported.is_set()

@@ -34,14 +34,14 @@ def _job(**experiment: Any) -> JobConfig:
 def test_subsets_and_sweep_expand_to_their_cross_product_with_readable_names() -> None:
     points = expand(_job(subsets=[0.5, 1.0], sweep={"nEpochs": [1, 3], "learningRateMultiplier": [0.5]}), 36)
     assert [p.name for p in points] == [
-        "bot-n18-e1-lr0.5",
-        "bot-n18-e3-lr0.5",
-        "bot-n36-e1-lr0.5",
-        "bot-n36-e3-lr0.5",
+        "bot-n18-e1-lr0p5",
+        "bot-n18-e3-lr0p5",
+        "bot-n36-e1-lr0p5",
+        "bot-n36-e3-lr0p5",
     ]
     assert points[1].job.method.hyperparameters.n_epochs == 3
     assert points[1].job.method.hyperparameters.learning_rate_multiplier == 0.5
-    assert points[1].suffix == "bot-n18-e3-lr0.5"
+    assert points[1].suffix == "bot-n18-e3-lr0p5"
 
 
 def test_fractions_and_counts_both_name_subset_sizes() -> None:
@@ -153,3 +153,11 @@ def test_more_jobs_than_a_resource_accepts_at_once_are_called_out() -> None:
     job = _job(sweep={"seed": list(range(22))}, maxPoints=30)
     plan = plan_experiment(job, ROOT, "francecentral")
     assert any("22 jobs exceed what one resource accepts at once" in n for n in plan.notes)
+
+
+def test_every_point_suffix_is_one_the_service_accepts() -> None:
+    from ftstack.fine_tuning.inputs import SUFFIX_PATTERN
+
+    job = _job(sweep={"learningRateMultiplier": [0.5, 1.0, 1e-05], "nEpochs": [2, 4]})
+    suffixes = [p.suffix for p in expand(job, 36)]
+    assert suffixes and all(SUFFIX_PATTERN.match(s) for s in suffixes), suffixes

@@ -105,7 +105,7 @@ def test_the_report_command_scores_points_draws_the_learning_curve_and_recommend
     assert result.returncode == 0, result.stderr
     with Image.open(out / "learning_curve.png") as picture:
         assert picture.format == "PNG"
-        assert picture.size == (800, 500)
+        assert picture.size == (900, 550)
     scores = json.loads((out / "scores.json").read_text())
     by_point = {p["point"]: p["score"] for p in scores["points"]}
     assert by_point["bot-n12"] < by_point["bot-n36"]
@@ -156,3 +156,33 @@ def test_a_zero_time_scale_is_a_usage_error_not_a_crash() -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_a_two_dimension_sweep_names_its_metric_and_explains_a_tie(tmp_path: Path) -> None:
+    from ftstack.experiments.report import tie_note
+    from ftstack.experiments.results import PointResult
+
+    job = _job({"name": "grid", "sweep": {"nEpochs": [1, 4], "learningRateMultiplier": [0.5, 1.0]}})
+    points = expand(job, 36)
+    results = [
+        PointResult(p, job_id=f"j{i}", status="succeeded", fine_tuned_model=f"m{i}", valid_loss=1.0 - 0.1 * i)
+        for i, p in enumerate(points)
+    ]
+    results[1].score = results[3].score = 0.8
+    results[0].score = results[2].score = 0.5
+    report = build_report(job, ROOT, [], lambda _: [], tmp_path, metric="ngram_similarity")
+    assert report.best is None  # nothing found on the service: no picture claims a best point
+    best = max(results, key=lambda r: (r.score or 0.0, -(r.valid_loss or 0.0)))
+    note = tie_note(results, best, "best_score")
+    assert note is not None and f"`{best.point.tag}` ties with `{results[1].point.tag}`" in note
+    assert "lower final validation loss breaks a tie" in note
+
+    from ftstack.experiments.charts import sweep_comparison
+
+    with Image.open(
+        sweep_comparison(results, best, tmp_path / "sweep.png", "grid", "best_score", "exact")
+    ) as png:
+        width, _ = png.size
+    assert width >= 2 * 450  # one panel per swept dimension
+    scores = json.loads((tmp_path / "scores.json").read_text())
+    assert scores["metric"] == "final validation loss" and scores["criterion"] == "best_validation_loss"

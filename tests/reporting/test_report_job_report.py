@@ -113,3 +113,72 @@ def test_a_running_job_is_drawn_from_its_metrics_events(tmp_path: Path) -> None:
     assert report.curve.series("train_loss")[0] == [1, 2, 3, 4, 5]
     assert any("metrics events" in note for note in report.notes)
     assert write_report(report, tmp_path).curves_png.read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_the_sentence_names_the_loss_measure_that_chose_the_best_checkpoint() -> None:
+    # Step 20 has the lowest step validation loss, step 30 the lowest full validation loss: the rule uses
+    # the full one, and the sentence, the table and the picture say so.
+    report = build_report(
+        _records([_checkpoint(10, 0.9, 0.8), _checkpoint(20, 0.7, 0.2), _checkpoint(30, 0.5, 0.6)])
+    )
+    assert report.best is not None and report.best.step == 30
+    assert report.best_reason.startswith("lowest full validation loss 0.5000 at step 30")
+    markdown = render_markdown(report)
+    assert "**Best checkpoint by full validation loss: step 30**" in markdown
+    assert "| Step validation loss | Full validation loss |" in markdown
+
+
+def test_a_failed_job_recommends_nothing_and_shows_the_services_error() -> None:
+    records = _records(
+        [_checkpoint(10, 0.9, 0.8)],
+        status="failed",
+        fine_tuned_model=None,
+        error={"code": "invalidTrainingFile", "message": "The training file has too few examples."},
+    )
+    report = build_report(records)
+    assert report.failed and report.best is None
+    assert "The training file has too few examples. (invalidTrainingFile)" in report.best_reason
+    markdown = render_markdown(report)
+    assert "| Error | The training file has too few examples. (invalidTrainingFile) |" in markdown
+    assert "Best checkpoint by" not in markdown
+
+
+def test_a_running_job_places_only_the_epochs_it_has_reached() -> None:
+    events = [
+        {
+            "id": f"e{s}",
+            "created_at": s,
+            "type": "metrics",
+            "data": {"step": s, "total_steps": 30, "train_loss": 1.0},
+        }
+        for s in range(1, 16)
+    ]
+    running = JobRecords(
+        {"id": "ftjob-3", "status": "running", "model": "base", "hyperparameters": {"n_epochs": 3}},
+        events,
+        [],
+        None,
+        None,
+    )
+    report = build_report(running)
+    assert report.boundaries == [10]  # 30 steps in 3 epochs, 15 logged: one epoch end so far
+    assert report.running and report.progress == "15 of 30 (running)"
+    unknown_total = JobRecords(
+        {"id": "ftjob-4", "status": "running", "model": "base", "hyperparameters": {"n_epochs": 3}},
+        [{**e, "data": {"step": e["data"]["step"], "train_loss": 1.0}} for e in events],
+        [],
+        None,
+        None,
+    )
+    assert build_report(unknown_total).boundaries == []  # not the logged steps split in three
+
+
+def test_the_events_heading_counts_messages_and_metrics_apart() -> None:
+    events = [{"id": "m", "created_at": 1, "type": "metrics", "data": {"step": 1}}] * 3 + [
+        {"id": "x", "created_at": 2, "type": "message", "message": "Job succeeded."}
+    ]
+    records = _records([_checkpoint(10, 0.9, 0.8)])
+    report = build_report(JobRecords(records.job, events, records.checkpoints, records.results_csv, "file-1"))
+    markdown = render_markdown(report)
+    assert "## Events: the last 1 of 1 messages" in markdown
+    assert "4 events in all; the 3 metrics events are drawn in the curves." in markdown
