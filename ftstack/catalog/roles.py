@@ -26,11 +26,12 @@ class _File(BaseModel):
     schema_version: Literal[1] = Field(alias="schemaVersion")
     source: dict[str, object]
     roles: list[_Role]
+    privileged: list[_Role] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique(self) -> _File:
         for attr in ("name", "id"):
-            values = [getattr(r, attr) for r in self.roles]
+            values = [getattr(r, attr) for r in (*self.roles, *self.privileged)]
             if len(set(values)) != len(values):
                 raise ValueError(f"duplicate role {attr}")
         return self
@@ -52,10 +53,19 @@ class BuiltInRole:
 
 
 class RoleTable:
-    """The built-in roles a stack may grant, by name."""
+    """The built-in roles a stack may grant, by name, and the privileged roles it never grants."""
 
-    def __init__(self, roles: list[BuiltInRole]):
+    def __init__(self, roles: list[BuiltInRole], privileged: list[BuiltInRole] | None = None):
         self._roles = {r.name: r for r in roles}
+        self._privileged = {r.guid: r for r in privileged or []}
+
+    def by_guid(self, guid: str) -> BuiltInRole | None:
+        """The grantable role with this role definition GUID (any case), or None."""
+        return next((r for r in self._roles.values() if r.guid == guid.strip().lower()), None)
+
+    def privileged(self, guid: str) -> BuiltInRole | None:
+        """The privileged role (Owner, Contributor, ...) with this role definition GUID, or None."""
+        return self._privileged.get(guid.strip().lower())
 
     def names(self) -> list[str]:
         """Every role name, in file order."""
@@ -73,4 +83,7 @@ class RoleTable:
 def load_roles() -> RoleTable:
     """The shipped built-in role table, validated on first use."""
     parsed = load_data_file("ftstack.catalog", "roles.yaml", _File)
-    return RoleTable([BuiltInRole(r.name, r.id, r.purpose) for r in parsed.roles])
+    return RoleTable(
+        [BuiltInRole(r.name, r.id, r.purpose) for r in parsed.roles],
+        [BuiltInRole(r.name, r.id, r.purpose) for r in parsed.privileged],
+    )

@@ -97,8 +97,25 @@ class Diagnostic:
 
 
 @dataclass(frozen=True)
+class AnalyzedProvider:
+    """The provider of a resource as the engine describes it to the analyzer: its inputs (for a default
+    provider, the stack's `<package>:<key>` config, such as `azure-native:location`)."""
+
+    type: str
+    name: str
+    urn: str
+    properties: Mapping[str, Any]
+
+    def message(self) -> analyzer_pb2.AnalyzerProviderResource:
+        """The protocol's form of this provider."""
+        return analyzer_pb2.AnalyzerProviderResource(
+            type=self.type, name=self.name, urn=self.urn, properties=_struct(self.properties)
+        )
+
+
+@dataclass(frozen=True)
 class AnalyzedResource:
-    """A resource as the engine hands it to the analyzer: inputs plus its place in the graph."""
+    """A resource as the engine hands it to the analyzer: inputs, its provider and its place in the graph."""
 
     type: str
     name: str
@@ -107,6 +124,7 @@ class AnalyzedResource:
     parent: str | None = None
     dependencies: Sequence[str] = ()
     property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    provider: AnalyzedProvider | None = None
 
 
 def reconcile_config(pack: PackInfo, config: Mapping[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -304,6 +322,7 @@ class Analyzer:
             urn=resource.urn,
             properties=_struct(resource.properties),
             options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent or ""),
+            provider=resource.provider.message() if resource.provider is not None else None,
         )
         return self._diagnostics(self._call("Analyze", request), resource.urn)
 
@@ -317,6 +336,7 @@ class Analyzer:
                     urn=r.urn,
                     properties=_struct(r.properties),
                     options=analyzer_pb2.AnalyzerResourceOptions(parent=r.parent or ""),
+                    provider=r.provider.message() if r.provider is not None else None,
                     parent=r.parent or "",
                     dependencies=list(r.dependencies),
                     propertyDependencies={

@@ -13,10 +13,16 @@ def _plural(count: int, word: str) -> str:
 
 
 def summary_line(report: CheckReport) -> str:
-    """One line: the verdict, the violations by level and the number of resources."""
+    """One line: the verdict, the violations by level and the number of resources. "compliant" is never
+    printed while a policy is disabled: that rule checked nothing."""
     mandatory, advisory = len(report.mandatory), len(report.advisory)
-    icon = "✅" if report.compliant else "❌"
-    verdict = "compliant" if report.compliant else "not compliant"
+    disabled = len(report.policies_at("disabled"))
+    if not report.compliant:
+        icon, verdict = "❌", "not compliant"
+    elif disabled:
+        icon, verdict = "⚠️", f"not verified, {disabled} {'policy' if disabled == 1 else 'policies'} disabled"
+    else:
+        icon, verdict = "✅", "compliant"
     counts = []
     if mandatory:
         counts.append(_plural(mandatory, "mandatory violation"))
@@ -38,6 +44,15 @@ def render_markdown(report: CheckReport) -> str:
         "",
         f"Environment `{report.environment}` ({kind}), enforcement {report.enforcement}, policy pack "
         f"`{report.pack_name}` {report.pack_version}.",
+    ]
+    for level, label in (
+        ("disabled", "Disabled (not checked)"),
+        ("advisory", "Advisory (reported, not blocking)"),
+    ):
+        unenforced = report.policies_at(level)
+        if unenforced:
+            lines += ["", f"{label}: {', '.join(f'`{n}`' for n in unenforced)}"]
+    lines += [
         "",
         "| Resource type | Count | Names |",
         "|---|---:|---|",
@@ -63,7 +78,7 @@ def render_markdown(report: CheckReport) -> str:
     if report.overrides:
         lines += [
             "",
-            "**Capability overrides** (regions the matrix does not list, allowed by this stack)",
+            "**Capability overrides** (standard-training regions the matrix does not list, allowed by this stack)",
             "",
         ]
         lines += [

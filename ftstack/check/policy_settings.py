@@ -26,6 +26,14 @@ IDENTITY_MANAGED_IDENTITY: Final = "identity-managed-identity"
 ENCRYPTION_CUSTOMER_MANAGED_KEY: Final = "encryption-customer-managed-key"
 DEPLOYMENT_VERSION_UPGRADE: Final = "deployment-version-upgrade"
 DEPLOYMENT_CAPACITY: Final = "deployment-capacity"
+PRODUCTION_BASELINE: Final = "production-baseline"
+RESOURCE_TYPES_ALLOWED: Final = "resource-types-allowed"
+API_VERSIONS_STABLE: Final = "api-versions-stable"
+IDENTITY_ROLE_ASSIGNMENTS: Final = "identity-role-assignments"
+MONITORING_DIAGNOSTICS: Final = "monitoring-diagnostics"
+NETWORK_OUTBOUND_RESTRICTED: Final = "network-outbound-restricted"
+CAPABILITY_BASE_MODELS: Final = "capability-base-models"
+FINE_TUNING_ENDPOINT: Final = "fine-tuning-endpoint-from-stack"
 
 POLICY_NAMES: Final[tuple[str, ...]] = (
     RESIDENCY_ALLOWED_LOCATIONS,
@@ -40,11 +48,22 @@ POLICY_NAMES: Final[tuple[str, ...]] = (
     ENCRYPTION_CUSTOMER_MANAGED_KEY,
     DEPLOYMENT_VERSION_UPGRADE,
     DEPLOYMENT_CAPACITY,
+    PRODUCTION_BASELINE,
+    RESOURCE_TYPES_ALLOWED,
+    API_VERSIONS_STABLE,
+    IDENTITY_ROLE_ASSIGNMENTS,
+    MONITORING_DIAGNOSTICS,
+    NETWORK_OUTBOUND_RESTRICTED,
+    CAPABILITY_BASE_MODELS,
+    FINE_TUNING_ENDPOINT,
 )
 
 # Correctness rather than a compliance choice: a job the matrix refuses fails at Azure after upload, so
 # this policy stays mandatory when a stack's enforcement is advisory (residency.policyLevels can change it).
-ALWAYS_MANDATORY: Final[frozenset[str]] = frozenset({CAPABILITY_FINE_TUNING_JOB})
+# The production baseline is what keeps a pull request from switching the others off, so no stack setting
+# may lower it (residency.policyLevels naming it is a config error).
+ALWAYS_MANDATORY: Final[frozenset[str]] = frozenset({CAPABILITY_FINE_TUNING_JOB, PRODUCTION_BASELINE})
+FIXED_LEVEL: Final[frozenset[str]] = frozenset({PRODUCTION_BASELINE})
 
 Level = Literal["mandatory", "advisory", "disabled"]
 
@@ -55,7 +74,8 @@ _OVERRIDE: Final = {
         "model": {"type": "string"},
         "version": {"type": "string"},
         "region": {"type": "string"},
-        "training": {"type": "string", "enum": ["standard", "global"]},
+        # Overrides add standard-training regions only (the config refuses global ones; so does the pack).
+        "training": {"type": "string", "enum": ["standard"]},
         "justification": {"type": "string"},
     },
     "required": ["model", "version", "region", "training", "justification"],
@@ -77,7 +97,25 @@ _PROPERTY_SCHEMAS: Final[dict[str, dict[str, dict[str, Any]]]] = {
     ENCRYPTION_CUSTOMER_MANAGED_KEY: {"requireCustomerManagedKey": {"type": "boolean"}},
     DEPLOYMENT_VERSION_UPGRADE: {"allowAutomaticUpgrade": {"type": "boolean"}},
     DEPLOYMENT_CAPACITY: {"maxCapacity": {"type": "integer", "minimum": 1}},
+    PRODUCTION_BASELINE: {
+        "stack": {"type": "string"},
+        "settings": {"type": "object"},
+        "baseRef": {"type": "object"},
+    },
+    RESOURCE_TYPES_ALLOWED: {"production": {"type": "boolean"}},
+    API_VERSIONS_STABLE: {"production": {"type": "boolean"}},
+    IDENTITY_ROLE_ASSIGNMENTS: {"production": {"type": "boolean"}},
+    MONITORING_DIAGNOSTICS: {"requireDiagnostics": {"type": "boolean"}},
+    NETWORK_OUTBOUND_RESTRICTED: {"requireOutboundRestriction": {"type": "boolean"}},
+    CAPABILITY_BASE_MODELS: {"allowedBaseModels": _STRING_LIST},
+    FINE_TUNING_ENDPOINT: {"production": {"type": "boolean"}},
 }
+
+
+def protected_settings(residency: ResidencyConfig, production: bool) -> dict[str, Any]:
+    """The settings a production baseline protects (`production` and the whole residency section), in the
+    stack file's spelling: what the production-baseline policy compares with its baseline."""
+    return {"production": production, "residency": residency.model_dump(mode="json", by_alias=True)}
 
 
 def policy_properties(
@@ -111,6 +149,18 @@ def policy_properties(
         },
         DEPLOYMENT_VERSION_UPGRADE: {"allowAutomaticUpgrade": not production},
         DEPLOYMENT_CAPACITY: {"maxCapacity": residency.max_deployment_capacity},
+        PRODUCTION_BASELINE: {
+            "stack": "",
+            "settings": protected_settings(residency, production),
+            "baseRef": {},
+        },
+        RESOURCE_TYPES_ALLOWED: {"production": production},
+        API_VERSIONS_STABLE: {"production": production},
+        IDENTITY_ROLE_ASSIGNMENTS: {"production": production},
+        MONITORING_DIAGNOSTICS: {"requireDiagnostics": production},
+        NETWORK_OUTBOUND_RESTRICTED: {"requireOutboundRestriction": production},
+        CAPABILITY_BASE_MODELS: {"allowedBaseModels": list(residency.allowed_base_models)},
+        FINE_TUNING_ENDPOINT: {"production": production},
     }
 
 
@@ -129,19 +179,24 @@ def config_schemas() -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def policy_level_problems(residency: ResidencyConfig) -> list[ConfigProblem]:
-    """Problems with `residency.policyLevels`: every key must name a policy of the pack."""
-    return [
-        ConfigProblem(
-            join_path("residency", "policyLevels", name),
-            f"{name!r} is not a policy of the pack; policies: {', '.join(POLICY_NAMES)}",
-        )
-        for name in residency.policy_levels
-        if name not in POLICY_NAMES
-    ]
+    """Problems with `residency.policyLevels`: every key must name a policy of the pack whose level a stack
+    may set."""
+    problems = []
+    for name in residency.policy_levels:
+        path = join_path("residency", "policyLevels", name)
+        if name not in POLICY_NAMES:
+            message = f"{name!r} is not a policy of the pack; policies: {', '.join(POLICY_NAMES)}"
+            problems.append(ConfigProblem(path, message))
+        elif name in FIXED_LEVEL:
+            message = f"{name!r} is always mandatory; a stack cannot change its level"
+            problems.append(ConfigProblem(path, message))
+    return problems
 
 
 def policy_level(residency: ResidencyConfig, name: str) -> Level:
     """The enforcement level of policy `name` in an environment with these residency settings."""
+    if name in FIXED_LEVEL:
+        return "mandatory"
     if name in residency.policy_levels:
         return residency.policy_levels[name]
     if name in ALWAYS_MANDATORY:
@@ -149,9 +204,16 @@ def policy_level(residency: ResidencyConfig, name: str) -> Level:
     return residency.enforcement
 
 
-def pack_config(env: EnvironmentConfig) -> dict[str, Any]:
-    """Pulumi's `--policy-pack-config` JSON for this environment: `{"all": level, "<policy>": {...}}`."""
+def pack_config(
+    env: EnvironmentConfig, stack: str = "", base_ref: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Pulumi's `--policy-pack-config` JSON for this environment: `{"all": level, "<policy>": {...}}`.
+
+    `stack` names the stack (the baseline policy reads it from the URNs first); `base_ref` carries the
+    protected settings of the stack on the base branch (`{"ref", "settings"}`), when the caller has them.
+    """
     properties = policy_properties(env.residency, env.production, env.capability_overrides)
+    properties[PRODUCTION_BASELINE] |= {"stack": stack, "baseRef": base_ref or {}}
     config: dict[str, Any] = {"all": env.residency.enforcement}
     for name in POLICY_NAMES:
         config[name] = {"enforcementLevel": policy_level(env.residency, name), **properties[name]}

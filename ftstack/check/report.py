@@ -76,8 +76,18 @@ class CheckReport:
 
     @property
     def compliant(self) -> bool:
-        """True when no mandatory policy is violated."""
+        """True when no mandatory policy is violated (the exit code; see `verified` for disabled rules)."""
         return not self.mandatory
+
+    def policies_at(self, level: str) -> list[str]:
+        """The policies configured at `level` (advisory or disabled), in pack order."""
+        return [name for name, p in self.policies.items() if p.level == level]
+
+    @property
+    def verified(self) -> bool:
+        """True when every policy ran: a disabled policy checked nothing, so nothing can be called compliant
+        over it."""
+        return not self.policies_at("disabled")
 
     def resource_counts(self) -> dict[str, int]:
         """How many resources of each type the stack declares, by type token."""
@@ -87,11 +97,13 @@ class CheckReport:
         """The CLI contract's JSON (`stack`, `resources`, `violations`), plus the verdict and context."""
         return {
             "stack": self.stack,
-            "compliant": self.compliant,
+            # Compliant means no mandatory violation *and* every policy ran; the exit code counts the first.
+            "compliant": self.compliant and self.verified,
             "environment": self.environment,
             "production": self.production,
             "enforcement": self.enforcement,
             "policyPack": {"name": self.pack_name, "version": self.pack_version},
+            "policyLevels": {name: p.level for name, p in self.policies.items()},
             "resources": [
                 {"type": r.type, "name": r.name, "properties": r.properties} for r in self.resources
             ],

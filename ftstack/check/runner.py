@@ -8,13 +8,23 @@ workflows pass to `pulumi preview`), and each resource is analyzed, then the who
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
-from ftstack.check.analyzer import AnalyzedResource, Analyzer, AnalyzerError, Diagnostic, PolicyConfigError
+from ftstack.check.analyzer import (
+    AnalyzedProvider,
+    AnalyzedResource,
+    Analyzer,
+    AnalyzerError,
+    Diagnostic,
+    PolicyConfigError,
+)
+from ftstack.check.baseline import BASE_REF_ENV, BaselineError, base_ref_settings
 from ftstack.check.policy_settings import pack_config, policy_level_problems
+from ftstack.check.providers import providers_of
 from ftstack.check.reachability import reachability_warnings
 from ftstack.check.report import CheckReport, PolicySummary, ReportedResource, Violation, shown_properties
 from ftstack.config import ConfigError, StackFileError, load_environment
@@ -42,18 +52,30 @@ def pack_version(pack_dir: Path) -> str:
 
 
 def stack_pack_config(stack: str, project_dir: Path) -> dict[str, object]:
-    """The stack's `--policy-pack-config` document; CheckConfigError when its config has problems."""
+    """The stack's `--policy-pack-config` document; CheckConfigError when its config has problems.
+
+    With FTSTACK_BASE_REF set (the pull-request workflow sets it to the base branch), the stack's settings
+    on that git ref go into the production-baseline policy's config too.
+    """
     try:
-        _, env = load_environment(stack, project_dir)
+        config, env = load_environment(stack, project_dir)
     except StackFileError as exc:
         raise CheckConfigError([str(exc)]) from None
     except ConfigError as exc:
         raise CheckConfigError(exc.lines()) from None
-    source = f"stacks/Pulumi.{stack}.yaml"
-    problems = [p.render(source) for p in policy_level_problems(env.residency)]
+    problems = [p.render(config.source) for p in policy_level_problems(env.residency)]
     if problems:
         raise CheckConfigError(problems)
-    return pack_config(env)
+    base_ref: dict[str, object] = {}
+    ref = os.environ.get(BASE_REF_ENV, "").strip()
+    if ref:
+        try:
+            base = base_ref_settings(project_dir, config.source, ref)
+        except BaselineError as exc:
+            raise CheckConfigError([str(exc)]) from None
+        if base is not None:
+            base_ref = {"ref": ref, "settings": base.model_dump(mode="json", by_alias=True)}
+    return pack_config(env, stack=stack, base_ref=base_ref)
 
 
 def run_check(
@@ -64,7 +86,7 @@ def run_check(
     pack_dir = (pack_dir or project_dir / PACK_FOLDER).resolve()
     step("loading the stack config")
     config = stack_pack_config(stack, project_dir)
-    _, env = load_environment(stack, project_dir)
+    stack_config, env = load_environment(stack, project_dir)
     step("running the program under mocks (preview)")
     try:
         run = run_program(project_dir, stack, preview=True)
@@ -77,7 +99,8 @@ def run_check(
             reconciled = analyzer.configure(config)
         except PolicyConfigError as exc:
             raise CheckConfigError(exc.problems) from None
-        analyzed = [_analyzed(r) for r in run.resources]
+        providers = providers_of(run.resources, stack, stack_config.project, stack_config.values)
+        analyzed = [_analyzed(r, providers.get(r.urn)) for r in run.resources]
         diagnostics: list[Diagnostic] = []
         for resource in analyzed:
             step(f"analyzing {resource.name}")
@@ -134,12 +157,15 @@ def run_check(
     )
 
 
-def _analyzed(resource: DeclaredResource) -> AnalyzedResource:
+def _analyzed(resource: DeclaredResource, provider: AnalyzedProvider | None) -> AnalyzedResource:
+    """The resource as the engine hands it to the analyzer: its inputs with the engine-only ones (a dynamic
+    resource's `__provider`), and its provider."""
     return AnalyzedResource(
         type=resource.type,
         name=resource.name,
         urn=resource.urn,
-        properties=resource.inputs,
+        properties={**resource.inputs, **resource.engine_inputs},
+        provider=provider,
         parent=resource.parent_urn or None,
         dependencies=resource.dependencies,
         property_dependencies=resource.property_dependencies,

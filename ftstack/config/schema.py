@@ -7,13 +7,71 @@ reused by every section that needs them; every secure default lives on its field
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 ARM_ID = r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/.+$"
 NAME = r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"
+
+# --- numbers, ids and paths as the services take them ---------------------------------------------------
+# ARM and the fine-tuning API carry integers as int32 (seed is documented as 0..2147483647); the
+# hyperparameter ranges are the fine-tuning API's (the emulator refuses the same values).
+INT32_MAX = 2**31 - 1
+MAX_EPOCHS = 50
+MAX_BATCH_SIZE = 256
+MAX_LEARNING_RATE_MULTIPLIER = 10.0
+MAX_DPO_BETA = 2.0
+_GUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+MAX_PATH_CHARS = 1024
+
+
+def _guid(value: str) -> str:
+    if not _GUID_TEXT.fullmatch(value):
+        raise ValueError(
+            "must be a GUID like 00000000-0000-0000-0000-000000000000 (the principal's object id, e.g. from "
+            "`az ad sp show --id APP --query id`)"
+        )
+    return value
+
+
+def _project_path(value: str) -> str:
+    # Jobs upload these files: a path must not reach outside the project (an absolute path, `..`, a drive).
+    parts = value.replace("\\", "/").split("/")
+    windows = PureWindowsPath(value)
+    if (
+        PurePosixPath(value).is_absolute()
+        or windows.drive
+        or windows.root
+        or value.startswith("~")
+        or ".." in parts
+        or any(ord(c) < 32 for c in value)
+    ):
+        raise ValueError(
+            "must be a path inside the project folder, relative to Pulumi.yaml (e.g. data/training.jsonl); "
+            "absolute paths, '~' and '..' are refused"
+        )
+    return value
+
+
+# An Entra object id (users, groups, service principals): ARM refuses a role assignment to anything else.
+Guid = Annotated[str, AfterValidator(_guid)]
+# A data file of the stack, relative to the project folder and inside it.
+ProjectPath = Annotated[str, Field(min_length=1, max_length=MAX_PATH_CHARS), AfterValidator(_project_path)]
+Int32 = Annotated[int, Field(ge=0, le=INT32_MAX)]
+Epochs = Annotated[int, Field(ge=1, le=MAX_EPOCHS)]
+BatchSize = Annotated[int, Field(ge=1, le=MAX_BATCH_SIZE)]
+LearningRateMultiplier = Annotated[float, Field(gt=0, le=MAX_LEARNING_RATE_MULTIPLIER, allow_inf_nan=False)]
 
 RoleName = Literal[
     "Cognitive Services OpenAI User",
@@ -43,8 +101,9 @@ def _regional_skus() -> list[DeploymentSku]:
 class ConfigModel(BaseModel):
     """Base of every config section: camelCase keys, unknown keys refused (a typo is an error, not a no-op)."""
 
+    # strict: `true` is no 1, "3" no 3 and 1 no `true` (the stack file's types are the ones Pulumi passes on).
     model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, populate_by_name=True, validate_default=True
+        extra="forbid", alias_generator=to_camel, populate_by_name=True, validate_default=True, strict=True
     )
 
 
@@ -54,22 +113,28 @@ class ConfigModel(BaseModel):
 class RoleAssignment(ConfigModel):
     """A built-in role, by its readable name, granted to one principal on the account."""
 
-    principal_id: str = Field(min_length=1)
+    principal_id: Guid
     role: RoleName
     principal_type: Literal["User", "Group", "ServicePrincipal"] = "ServicePrincipal"
     description: str | None = None
 
 
 class DnsZonesSpec(ConfigModel):
-    """Private DNS zones for a private endpoint: created and linked to VNets, or existing ones by id."""
+    """Private DNS zones for a private endpoint: created and linked to VNets, or existing ones by id.
 
-    create: bool = True
+    `create` left out means: create them outside production, use the hub's existing zones in production
+    (`ftstack.config.network_rules.creates_zones`). A hub-and-spoke landing zone already links
+    `privatelink.openai.azure.com` to its VNets centrally, and Azure refuses a second zone of that name on
+    a VNet, so in production creating zones is an explicit choice.
+    """
+
+    create: bool | None = None
     virtual_network_ids: list[Annotated[str, Field(pattern=ARM_ID)]] = Field(default_factory=list)
     existing_zone_ids: dict[str, Annotated[str, Field(pattern=ARM_ID)]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _create_or_existing(self) -> DnsZonesSpec:
-        if not self.create and not self.existing_zone_ids:
+        if self.create is False and not self.existing_zone_ids:
             raise ValueError("with create: false, existingZoneIds must give the zone id for each DNS zone")
         return self
 
@@ -99,13 +164,25 @@ class DiagnosticsSpec(ConfigModel):
     metrics: bool = True
 
 
+GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+KEY_VAULT_ID = r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.KeyVault/vaults/[^/]+$"
+
+
 class CustomerManagedKeySpec(ConfigModel):
-    """Encryption with a customer-managed Key Vault key, read through a user-assigned identity."""
+    """Encryption with a customer-managed Key Vault key, read through a user-assigned identity.
+
+    The identity must exist before the account does (a system-assigned one does not, so it cannot read the
+    key at create time): its client id tells ARM which identity reads the key, and its principal id is
+    granted Key Vault Crypto Service Encryption User on the key before the key is applied. The vault must
+    use Azure RBAC (not access policies) for that grant to count.
+    """
 
     key_vault_uri: str = Field(pattern=r"^https://[a-z0-9-]+\.vault\.azure\.(net|us|cn)/?$")
+    key_vault_id: str = Field(pattern=KEY_VAULT_ID)
     key_name: str = Field(min_length=1)
     key_version: str | None = None
-    identity_client_id: str | None = None
+    identity_client_id: str = Field(pattern=GUID)
+    identity_principal_id: str = Field(pattern=GUID)
 
 
 class IdentitySpec(ConfigModel):
@@ -148,7 +225,7 @@ class ResidencyConfig(ConfigModel):
     allowed_deployment_skus: list[DeploymentSku] = Field(default_factory=_regional_skus)
     require_private_endpoint: bool = True
     require_customer_managed_key: bool = False
-    max_deployment_capacity: int = Field(default=100, ge=1)
+    max_deployment_capacity: int = Field(default=100, ge=1, le=INT32_MAX)
     enforcement: Literal["mandatory", "advisory"] = "mandatory"
     policy_levels: dict[str, PolicyLevel] = Field(default_factory=dict)
     # Base models the environment may fine-tune (model names, as `ftstack matrix list` prints them); empty: any.
@@ -171,6 +248,10 @@ class AccountConfig(ConfigModel):
     allowed_fqdns: list[str] = Field(default_factory=list)
     identity: IdentitySpec = Field(default_factory=IdentitySpec)
     customer_managed_key: CustomerManagedKeySpec | None = None
+    # A deleted account stays soft-deleted (its name taken) for 48 hours; ARM re-creates that name only with
+    # properties.restore, which brings the old account back with its fine-tuned models. Set it for the `up`
+    # that re-creates a destroyed or replaced account; otherwise purge the name first.
+    restore: bool = False
     tags: dict[str, str] = Field(default_factory=dict)
 
 
@@ -209,16 +290,19 @@ class Hyperparameters(ConfigModel):
 
     @field_validator("n_epochs", "batch_size")
     @classmethod
-    def _positive_int(cls, value: AutoInt) -> AutoInt:
-        if value != "auto" and int(value) < 1:
-            raise ValueError("must be a positive whole number or 'auto'")
+    def _whole_in_range(cls, value: AutoInt, info: ValidationInfo) -> AutoInt:
+        high = MAX_EPOCHS if info.field_name == "n_epochs" else MAX_BATCH_SIZE
+        if value != "auto" and not 1 <= int(value) <= high:
+            raise ValueError(f"must be a positive whole number or 'auto'; the service takes 1 to {high}")
         return value
 
-    @field_validator("learning_rate_multiplier")
+    @field_validator("learning_rate_multiplier", "beta")
     @classmethod
-    def _positive_float(cls, value: AutoFloat) -> AutoFloat:
-        if value != "auto" and float(value) <= 0:
-            raise ValueError("must be a positive number or 'auto'")
+    def _positive_in_range(cls, value: AutoFloat | None, info: ValidationInfo) -> AutoFloat | None:
+        high = MAX_LEARNING_RATE_MULTIPLIER if info.field_name == "learning_rate_multiplier" else MAX_DPO_BETA
+        # Written so that NaN fails too: every comparison with NaN is false.
+        if value is not None and value != "auto" and not 0 < float(value) <= high:
+            raise ValueError(f"must be a positive number or 'auto'; the service takes at most {high:g}")
         return value
 
 
@@ -238,10 +322,10 @@ class MethodSpec(ConfigModel):
 class SweepSpec(ConfigModel):
     """Hyperparameter values to try; the experiment runs their cross product."""
 
-    n_epochs: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
-    batch_size: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
-    learning_rate_multiplier: list[Annotated[float, Field(gt=0)]] = Field(default_factory=list)
-    seed: list[Annotated[int, Field(ge=0)]] = Field(default_factory=list)
+    n_epochs: list[Epochs] = Field(default_factory=list)
+    batch_size: list[BatchSize] = Field(default_factory=list)
+    learning_rate_multiplier: list[LearningRateMultiplier] = Field(default_factory=list)
+    seed: list[Int32] = Field(default_factory=list)
 
 
 class ExperimentSpec(ConfigModel):
@@ -249,10 +333,10 @@ class ExperimentSpec(ConfigModel):
 
     name: str | None = Field(default=None, pattern=NAME)  # default: the job's name
     # Fractions of the training file (0 < f <= 1, e.g. 0.25) or example counts (e.g. 40).
-    subsets: list[Annotated[float, Field(gt=0, le=1, strict=True)] | Annotated[int, Field(ge=1)]] = Field(
-        default_factory=list
-    )
-    subset_seed: int = Field(default=0, ge=0)
+    subsets: list[
+        Annotated[float, Field(gt=0, le=1, strict=True)] | Annotated[int, Field(ge=1, le=INT32_MAX)]
+    ] = Field(default_factory=list)
+    subset_seed: Int32 = 0
     sweep: SweepSpec = Field(default_factory=SweepSpec)
     max_points: int = Field(default=12, ge=1, le=100)
 
@@ -280,10 +364,10 @@ class JobConfig(ConfigModel):
     base_model: str
     version: str | None = None
     training_type: Literal["standard", "global"] = "standard"
-    training_file: str = Field(min_length=1)
-    validation_file: str | None = None
+    training_file: ProjectPath
+    validation_file: ProjectPath | None = None
     method: MethodSpec = Field(default_factory=MethodSpec)
-    seed: int | None = Field(default=None, ge=0)
+    seed: Int32 | None = None
     suffix: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
     vision: bool = False
     wait: bool = True
@@ -305,7 +389,7 @@ class FineTuningConfig(ConfigModel):
 class StepSelect(ConfigModel):
     """Select the checkpoint at a given training step."""
 
-    step: int = Field(ge=1)
+    step: int = Field(ge=1, le=INT32_MAX)
 
 
 ModelSelect = Literal["final", "best_validation_loss", "best_score"] | StepSelect
@@ -319,7 +403,7 @@ class DeploymentModelRef(ConfigModel):
     experiment: str | None = None
     select: ModelSelect = "final"
     # best_score: the evaluation scores written by `ftstack experiment report` (scores.json), relative to the project.
-    scores_file: str | None = None
+    scores_file: ProjectPath | None = None
     fine_tuned_model: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._:-]+\.ft-[A-Za-z0-9._:-]+$")
 
     @model_validator(mode="after")
@@ -346,7 +430,7 @@ class DeploymentConfig(ConfigModel):
     name: str = Field(pattern=r"^[A-Za-z0-9._-]{2,64}$")
     model: DeploymentModelRef
     sku: DeploymentSku = "Standard"
-    capacity: int = Field(default=1, ge=1)
+    capacity: int = Field(default=1, ge=1, le=INT32_MAX)  # ARM's sku.capacity is an int32
     rai_policy_name: str | None = None
     version_upgrade_option: Literal[
         "NoAutoUpgrade", "OnceNewDefaultVersionAvailable", "OnceCurrentVersionExpired"

@@ -19,7 +19,11 @@ from ftstack.catalog import (
     load_matrix,
 )
 from ftstack.catalog.deployment_types import load_deployment_types
-from ftstack.config.problems import ConfigError, ConfigProblem, join_path
+from ftstack.config.account_rules import key_problems
+from ftstack.config.image_content import has_image_content
+from ftstack.config.job_rules import wait_problems
+from ftstack.config.network_rules import dns_zone_problems
+from ftstack.config.problems import ConfigError, ConfigProblem, join_path, quote_value
 from ftstack.config.schema import DeploymentConfig, EnvironmentConfig, JobConfig
 
 
@@ -32,7 +36,11 @@ def parse_environment(
     """
     if not isinstance(raw, dict):
         raise ConfigError(
-            [ConfigProblem("", f"must be an object with the sections of the stack config, got {raw!r}")],
+            [
+                ConfigProblem(
+                    "", f"must be an object with the sections of the stack config, got {quote_value(raw)}"
+                )
+            ],
             source,
         )
     try:
@@ -44,7 +52,30 @@ def parse_environment(
     problems = capability_problems(env, project_dir)
     if problems:
         raise ConfigError(problems, source)
+    _normalise_regions(env)
     return env
+
+
+def _normalise_regions(env: EnvironmentConfig) -> None:
+    """Every region the stack names, in its ARM spelling: ARM receives `swedencentral`, never
+    `Sweden Central ` with a trailing or no-break space (validation has already refused unknown names)."""
+    regions = load_matrix().regions
+    env.account.region = regions.get(env.account.region).name
+    endpoint = env.network.private_endpoint
+    if endpoint is not None and endpoint.region is not None:
+        endpoint.region = regions.get(endpoint.region).name
+    for override in env.capability_overrides:
+        override.region = regions.get(override.region).name
+
+
+def job_has_images(job: JobConfig, project_dir: Path | None) -> bool:
+    """True when the job is a vision job: its `vision` flag, or an image in its training or validation file."""
+    if job.vision:
+        return True
+    if project_dir is None:
+        return False
+    files = (job.training_file, job.validation_file)
+    return any(has_image_content(project_dir / name) for name in files if name is not None)
 
 
 def capability_overrides(env: EnvironmentConfig) -> list[CapabilityOverride]:
@@ -77,6 +108,15 @@ def capability_problems(env: EnvironmentConfig, project_dir: Path | None = None)
             matrix.regions.get(override.region)
         except CatalogError as exc:
             problems.append(ConfigProblem(path, str(exc)))
+    known_models = matrix.model_names()
+    for index, model in enumerate(env.residency.allowed_base_models):
+        if model.strip().lower() not in known_models:
+            problems.append(
+                ConfigProblem(
+                    join_path("residency", "allowedBaseModels", index),
+                    f"{model!r} is not a model the matrix lists; models: {', '.join(known_models)}",
+                )
+            )
     overrides = capability_overrides(env)
     job_names: dict[str, int] = {}
     for index, job in enumerate(env.fine_tuning.jobs):
@@ -111,6 +151,8 @@ def capability_problems(env: EnvironmentConfig, project_dir: Path | None = None)
             path = join_path("deployments", index)
             sku = deployment_sku_problem(deployment, row, env.account.region, path, overrides)
             problems += [sku] if sku is not None else []
+    # What a first real deploy needs: each rule lives in its own module.
+    problems += wait_problems(env) + key_problems(env) + dns_zone_problems(env)
     return problems
 
 
@@ -208,8 +250,9 @@ def _job_problems(
     base = ("fineTuning", "jobs", index)
     problems: list[ConfigProblem] = []
     training = TrainingType(job.training_type)
+    vision = job_has_images(job, project_dir)
     try:
-        row = matrix.resolve_row(job.base_model, job.version, region, training, job.vision)
+        row = matrix.resolve_row(job.base_model, job.version, region, training, vision)
     except CatalogError as exc:
         field = (
             "version" if job.version is not None and job.base_model in matrix.model_names() else "baseModel"
@@ -224,9 +267,20 @@ def _job_problems(
             )
         )
     if region is not None:
-        decision = matrix.check(row.model, row.version, region, training, job.vision, overrides)
+        decision = matrix.check(row.model, row.version, region, training, vision, overrides)
         if not decision.allowed:
             field = "vision" if job.vision and not row.vision else "baseModel"
+            if vision and not job.vision:
+                # The flag says text-only, the data says otherwise: say which, so the fix is clear.
+                decision_reasons = "; ".join(decision.reasons)
+                problems.append(
+                    ConfigProblem(
+                        join_path(*base, "trainingFile"),
+                        f"the job's data holds images (an image_url content part), so it is vision training: "
+                        f"{decision_reasons}.",
+                    )
+                )
+                return problems
             other = TrainingType.GLOBAL if training is TrainingType.STANDARD else TrainingType.STANDARD
             elsewhere = decision.alternatives[other]
             hint = (
@@ -239,7 +293,15 @@ def _job_problems(
         problems += _experiment_problems(job, index, project_dir / job.training_file)
     if project_dir is not None:
         for field, value in (("trainingFile", job.training_file), ("validationFile", job.validation_file)):
-            if value is not None and not (project_dir / value).is_file():
+            if value is not None and not _inside(project_dir, value):
+                problems.append(
+                    ConfigProblem(
+                        join_path(*base, field),
+                        f"{quote_value(value)} leads outside the project folder (through a symbolic link); "
+                        "keep the data file inside the project",
+                    )
+                )
+            elif value is not None and not (project_dir / value).is_file():
                 problems.append(
                     ConfigProblem(
                         join_path(*base, field),
@@ -247,6 +309,15 @@ def _job_problems(
                     )
                 )
     return problems
+
+
+def _inside(project_dir: Path, relative: str) -> bool:
+    """True when `relative` (already refused if absolute or with `..`) stays in `project_dir`, links resolved."""
+    root = project_dir.resolve()
+    try:
+        return (root / relative).resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
 
 
 def _experiment_problems(job: JobConfig, index: int, training_file: Path) -> list[ConfigProblem]:
@@ -291,10 +362,10 @@ def _structural_problems(exc: ValidationError) -> list[ConfigProblem]:
             message = "required key is missing"
         else:
             text = str(error["msg"]).removeprefix("Value error, ")
-            message = f"{error['input']!r}: {text}" if _is_scalar(error.get("input")) else text
+            message = f"{quote_value(error['input'])}: {text}" if _is_scalar(error.get("input")) else text
         seen = grouped.setdefault(path, [])
         if seen and _is_scalar(error.get("input")):
-            message = message.removeprefix(f"{error['input']!r}: ")
+            message = message.removeprefix(f"{quote_value(error['input'])}: ")
         if message not in seen:
             seen.append(message)
     return [ConfigProblem(path, "; or ".join(messages)) for path, messages in grouped.items()]

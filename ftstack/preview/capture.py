@@ -39,6 +39,10 @@ class DeclaredResource:
     outputs: dict[str, Any]
     dependencies: tuple[str, ...]
     property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # What the engine also hands a policy analyzer: the provider reference (`<urn>::<id>`, empty for the
+    # default provider) and the engine-only inputs (a dynamic resource's pickled `__provider`).
+    provider: str = ""
+    engine_inputs: dict[str, Any] = field(default_factory=dict)
 
 
 class CapturingMonitor(MockMonitor):
@@ -71,6 +75,8 @@ class CapturingMonitor(MockMonitor):
             outputs=outputs,
             dependencies=tuple(request.dependencies),
             property_dependencies={k: tuple(v.urns) for k, v in request.propertyDependencies.items()},
+            provider=request.provider,
+            engine_inputs={k: plain(raw[k], k, []) for k in ENGINE_ONLY_INPUTS if k in raw},
         )
         with self._lock:
             self.declared.append(resource)

@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import capability, deployments, encryption, identity, network, residency
+from . import (
+    access,
+    baseline,
+    capability,
+    deployments,
+    encryption,
+    identity,
+    job_endpoint,
+    monitoring,
+    network,
+    residency,
+    resource_types,
+)
 
 PACK_NAME = "ftstack-policies"
 PACK_DESCRIPTION = "Data residency, capability and security guardrails for Azure OpenAI fine-tuning stacks."
@@ -29,4 +41,12 @@ def all_policies() -> list[Policy]:
         encryption.customer_managed_key,
         deployments.version_upgrade,
         deployments.capacity_bounds,
+        baseline.production_baseline,
+        resource_types.resource_types_allowed,
+        resource_types.api_versions_stable,
+        access.role_assignments,
+        monitoring.diagnostics,
+        network.outbound_restricted,
+        capability.base_models,
+        job_endpoint.endpoint_from_stack,
     ]

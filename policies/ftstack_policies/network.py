@@ -1,4 +1,11 @@
-"""Network: no public data-plane access, network rules that deny by default, a private endpoint per account."""
+"""Network: no public data-plane access, network rules that deny by default, a private endpoint per account,
+and outbound access restricted in production.
+
+A private endpoint counts for an account only when its connection targets that account: the connection's
+privateLinkServiceId takes its value from the account (or, once known, is the account's id) and its group
+ids name the account's private-link sub-resource. Depending on the account, or pointing elsewhere, is no
+protection.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +19,11 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from ftstack.catalog import CatalogError
+from ftstack.catalog.dns_zones import private_link_facts
 from ftstack.check.policy_settings import (
     NETWORK_ACLS_DEFAULT_DENY,
+    NETWORK_OUTBOUND_RESTRICTED,
     NETWORK_PRIVATE_ENDPOINT,
     NETWORK_PUBLIC_ACCESS_DISABLED,
 )
@@ -21,12 +31,14 @@ from ftstack.check.policy_settings import (
 from .resources import (
     ACCOUNT,
     PRIVATE_ENDPOINT,
+    UNKNOWN,
     arm_properties,
     display,
     is_type,
-    linked,
+    items,
     mapping,
     of_type,
+    peek,
     text,
 )
 from .settings import flag, schema
@@ -85,15 +97,34 @@ acls_default_deny = ResourceValidationPolicy(
 )
 
 
+def _group_id(account: PolicyResource) -> str:
+    """The private-link sub-resource of the account's kind (`account` for OpenAI and AIServices)."""
+    try:
+        return private_link_facts(text(peek(account.props, "kind")) or "OpenAI").group_id
+    except CatalogError:
+        return "account"
+
+
+def _is_account_id(value: object, account: PolicyResource) -> bool:
+    """True when a known resource id is the account's (ARM ids compare case-insensitively)."""
+    name = text(peek(account.props, "accountName")) or account.name
+    suffix = f"/providers/microsoft.cognitiveservices/accounts/{name.lower()}"
+    return isinstance(value, str) and value.rstrip("/").lower().endswith(suffix)
+
+
 def _targets(endpoint: PolicyResource, account: PolicyResource) -> bool:
-    """True when the private endpoint connects to `account` (linked through its connection inputs)."""
-    by_property = any(
-        other.urn == account.urn
-        for key in _CONNECTION_KEYS
-        for other in endpoint.property_dependencies.get(key, [])
-    )
-    has_connection = any(endpoint.props.get(key) for key in _CONNECTION_KEYS)
-    return by_property or (has_connection and any(other.urn == account.urn for other in linked(endpoint)))
+    """True when one of the endpoint's connections targets `account`'s id with the account's group id."""
+    for key in _CONNECTION_KEYS:
+        from_account = any(other.urn == account.urn for other in endpoint.property_dependencies.get(key, []))
+        for connection in items(peek(endpoint.props, key)):
+            target = peek(mapping(connection), "privateLinkServiceId")
+            groups = peek(mapping(connection), "groupIds")
+            names_group = groups is not UNKNOWN and _group_id(account) in items(groups)
+            # Unknown in preview: it must then come from the account; once known it must be the account's id.
+            targets = (target is UNKNOWN and from_account) or _is_account_id(target, account)
+            if targets and names_group:
+                return True
+    return False
 
 
 def _validate_private_endpoints(args: StackValidationArgs, report_violation: ReportViolation) -> None:
@@ -116,6 +147,31 @@ private_endpoint = StackValidationPolicy(
     validate=_validate_private_endpoints,
     config_schema=schema(NETWORK_PRIVATE_ENDPOINT),
     severity=Severity.HIGH,
-    remediation_steps="Declare a private endpoint whose privateLinkServiceConnections target the account "
-    "(groupIds: account), with the privatelink DNS zones.",
+    remediation_steps="Declare a private endpoint whose privateLinkServiceConnections target the account's id "
+    "(privateLinkServiceId: the account's id, groupIds: account), with the privatelink DNS zones.",
+)
+
+
+def _validate_outbound(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if not is_type(args.resource_type, ACCOUNT):
+        return
+    if not flag(args.get_config(), NETWORK_OUTBOUND_RESTRICTED, "requireOutboundRestriction"):
+        return
+    if arm_properties(args.props).get("restrictOutboundNetworkAccess") is not True:
+        report_violation(
+            f"account {display(args.name, args.props, 'accountName')} may send data anywhere "
+            "(properties.restrictOutboundNetworkAccess is not true). Fix: set "
+            "account.restrictOutboundNetworkAccess: true, and list what it may reach in account.allowedFqdns.",
+            None,
+        )
+
+
+outbound_restricted = ResourceValidationPolicy(
+    name=NETWORK_OUTBOUND_RESTRICTED,
+    description="Production Azure OpenAI accounts restrict outbound network access.",
+    validate=_validate_outbound,
+    config_schema=schema(NETWORK_OUTBOUND_RESTRICTED),
+    severity=Severity.MEDIUM,
+    remediation_steps="Set restrictOutboundNetworkAccess to true and allowedFqdnList to the hosts the account "
+    "must reach.",
 )

@@ -20,6 +20,8 @@ from pulumi_policy import (
 )
 
 from ftstack.catalog import CatalogError, load_matrix, load_regions
+from ftstack.catalog.deployment_types import load_deployment_types
+from ftstack.catalog.resource_types import load_resource_types
 from ftstack.check.policy_settings import (
     RESIDENCY_ALLOWED_LOCATIONS,
     RESIDENCY_DEPLOYMENT_SKU,
@@ -30,15 +32,18 @@ from .capability import model_and_version
 from .geography import Scope, geographies_text, in_any, region_or_none, sku_scope, zone_within
 from .resources import (
     DEPLOYMENT,
-    NON_REGIONAL_LOCATIONS,
+    GLOBAL_LOCATION,
     RESOURCE_GROUP,
+    UNKNOWN,
     display,
     fine_tuning_jobs,
-    is_azure_native,
     is_type,
+    job_account,
     job_region,
-    linked_account,
+    named_account,
+    no_account_text,
     of_type,
+    peek,
     sku_name,
     text,
 )
@@ -52,37 +57,73 @@ def regions_in(geographies: Sequence[str], limit: int = 4) -> str:
     return ", ".join(names[:limit]) + more if names else "none known"
 
 
-def _validate_location(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if not is_azure_native(args.resource_type):
-        return
+def _location_of(args: ResourceValidationArgs) -> tuple[str | None, str]:
+    """The resource's location and where it comes from: its own input, or for a resource group (which has
+    no parent to inherit from) the provider's `azure-native:location`."""
     location = text(args.props.get("location"))
-    if location is None and is_type(args.resource_type, RESOURCE_GROUP) and args.provider is not None:
-        # A resource group without a location takes the provider's (`azure-native:location`).
-        location = text(args.provider.props.get("location"))
+    if location is not None:
+        return location, "its location"
+    if is_type(args.resource_type, RESOURCE_GROUP) and args.provider is not None:
+        provider_location = text(args.provider.props.get("location"))
+        if provider_location is not None:
+            return provider_location, "the provider's default location (azure-native:location)"
+    return None, ""
+
+
+def _validate_location(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     allowed = string_list(args.get_config(), RESIDENCY_ALLOWED_LOCATIONS, "allowedGeographies")
-    if location is None or location.casefold() in NON_REGIONAL_LOCATIONS or not allowed:
-        return
+    kind_of_location = load_resource_types().location_kind(args.resource_type)
+    if not allowed or kind_of_location in ("none", "global"):
+        return  # children and extensions live where their parent does; DNS zones are global by nature
     kind = args.resource_type.rsplit(":", 1)[-1]
+    location, source = _location_of(args)
+    if location is None:
+        if kind_of_location is None and "location" not in args.props:
+            return  # a type the pack does not know and that takes no location (resource-types-allowed)
+        inherits = "its resource group's or the provider's" if kind != "ResourceGroup" else "the provider's"
+        report_violation(
+            f"{kind} {args.name!r} sets no location, so it lands in {inherits} location, which cannot be "
+            f"shown to lie in {geographies_text(allowed)} before it is deployed. Fix: set location to a region "
+            f"in {geographies_text(allowed)}, e.g. {regions_in(allowed)}.",
+            None,
+        )
+        return
+    if location.strip().casefold() == GLOBAL_LOCATION:
+        report_violation(
+            f"{kind} {args.name!r} is at location 'global', but only private DNS zones and their links are "
+            f"global by nature; any other resource at 'global' keeps no data in {geographies_text(allowed)}. "
+            f"Fix: give it a region in {geographies_text(allowed)}, e.g. {regions_in(allowed)}.",
+            None,
+        )
+        return
     region = region_or_none(location)
     if region is None:
         report_violation(
-            f"{kind} {args.name!r} is in {location!r}, a region the region table does not know, so it cannot "
-            f"be shown to lie in {geographies_text(allowed)}. Fix: use an Azure region name such as "
+            f"{kind} {args.name!r} is in {location!r} ({source}), a region the region table does not know, so it "
+            f"cannot be shown to lie in {geographies_text(allowed)}. Fix: use an Azure region name such as "
             f"{regions_in(allowed)}.",
             None,
         )
     elif not in_any(region, allowed):
         report_violation(
-            f"{kind} {args.name!r} is in {region.display_name} ({region.name}, {region.country}), outside the "
-            f"allowed geographies {geographies_text(allowed)}. Fix: move it to a region in "
+            f"{kind} {args.name!r} is in {region.display_name} ({region.name}, {region.country}; {source}), "
+            f"outside the allowed geographies {geographies_text(allowed)}. Fix: move it to a region in "
             f"{geographies_text(allowed)}, e.g. {regions_in(allowed)}.",
+            None,
+        )
+    elif location != region.name:
+        # ARM receives the name as written; `Sweden Central ` (or a no-break space) is not what it expects.
+        report_violation(
+            f"{kind} {args.name!r} spells its location {location!r}, which reaches ARM exactly as written. "
+            f"Fix: write the ARM name {region.name!r}.",
             None,
         )
 
 
 allowed_locations = ResourceValidationPolicy(
     name=RESIDENCY_ALLOWED_LOCATIONS,
-    description="Every Azure resource's location lies in an allowed geography.",
+    description="Every Azure resource's location (its own, or the provider's for a resource group) lies in "
+    "an allowed geography; only private DNS resources may be global.",
     validate=_validate_location,
     config_schema=schema(RESIDENCY_ALLOWED_LOCATIONS),
     severity=Severity.HIGH,
@@ -138,13 +179,17 @@ def _validate_training_type(args: StackValidationArgs, report_violation: ReportV
                 job.urn,
             )
             continue
-        location = job_region(job)
+        location = job_region(job, args.resources)
         region = region_or_none(location) if location else None
         if region is None:
+            account = job_account(job, args.resources)
+            reason = (
+                no_account_text(job) if account is None else f"its account's location {location!r} is unknown"
+            )
             report_violation(
-                f"fine-tuning job {name} does not say where it trains (no region input and no account in this "
-                f"stack it depends on), so it cannot be shown to stay in {geographies_text(allowed)}. Fix: give "
-                "the job a region, or take its endpoint from the account resource.",
+                f"fine-tuning job {name}: {reason}, so it cannot be shown to stay in "
+                f"{geographies_text(allowed)}. Fix: take the job's endpoint from the account resource of this "
+                "stack.",
                 job.urn,
             )
         elif not in_any(region, allowed):
@@ -168,7 +213,25 @@ training_type = StackValidationPolicy(
 )
 
 
-def _sku_problems(sku: str | None, allowed_skus: list[str], allowed: list[str]) -> list[str]:
+def _residency_keeping(allowed_skus: list[str], allowed: list[str], zone: str | None) -> list[str]:
+    """The allowed SKUs that keep data in the geographies for an account in data zone `zone` (None: not
+    known): regional ones, and DataZoneStandard only where fine-tuned models may use that data zone."""
+    keeping = []
+    for sku in allowed_skus:
+        scope = sku_scope(sku)
+        if scope is Scope.REGION:
+            keeping.append(sku)
+        elif scope is Scope.DATA_ZONE and zone is not None:
+            zones = load_deployment_types().rule(sku).data_zones
+            zone_regions = [r for r in load_regions() if r.data_zone == zone]
+            if zone in zones and zone_regions and zone_within(zone_regions[0], allowed):
+                keeping.append(sku)
+    return keeping or ["Standard"]
+
+
+def _sku_problems(
+    sku: str | None, allowed_skus: list[str], allowed: list[str], zone: str | None
+) -> list[str]:
     """What is wrong with a SKU regardless of the account's region."""
     if sku is None:
         return [f"it sets no sku.name. Fix: set sku to one of {', '.join(allowed_skus)}."]
@@ -178,7 +241,7 @@ def _sku_problems(sku: str | None, allowed_skus: list[str], allowed: list[str]) 
             f"SKU {sku} is not allowed in this environment. Fix: use one of {', '.join(allowed_skus)}."
         )
     if allowed and sku_scope(sku) is Scope.NONE:
-        regional = [s for s in allowed_skus if sku_scope(s) is not Scope.NONE] or ["Standard"]
+        regional = _residency_keeping(allowed_skus, allowed, zone)
         problems.append(
             f"SKU {sku} gives no data residency (requests may be processed in any Azure region), which fails "
             f"the geography restriction {geographies_text(allowed)}. Fix: use {' or '.join(regional)}."
@@ -193,11 +256,18 @@ def _validate_deployment_sku(args: StackValidationArgs, report_violation: Report
     for deployment in of_type(args.resources, DEPLOYMENT):
         name = display(deployment.name, deployment.props, "deploymentName")
         sku = sku_name(deployment.props)
-        problems = _sku_problems(sku, allowed_skus, allowed)
-        if sku is not None and allowed and sku_scope(sku) is Scope.DATA_ZONE:
-            account = linked_account(deployment)
-            location = text(account.props.get("location")) if account is not None else None
-            region = region_or_none(location) if location else None
+        account = named_account(deployment, args.resources)
+        location = text(peek(account.props, "location")) if account is not None else None
+        region = region_or_none(location) if location else None
+        problems = _sku_problems(sku, allowed_skus, allowed, region.data_zone if region else None)
+        if allowed and account is None and peek(deployment.props, "accountName") is not UNKNOWN:
+            named = text(peek(deployment.props, "accountName")) or "no account"
+            problems.append(
+                f"it deploys to {named!r}, which is not an account declared in this stack, so where it serves "
+                f"cannot be shown to lie in {geographies_text(allowed)}. Fix: deploy to the stack's account "
+                "(take accountName from the account resource)."
+            )
+        elif sku is not None and allowed and sku_scope(sku) is Scope.DATA_ZONE:
             if region is None:
                 problems.append(
                     f"SKU {sku} keeps data in the account's data zone, but the account's region is not known "
@@ -218,10 +288,12 @@ def _validate_deployment_sku(args: StackValidationArgs, report_violation: Report
 
 deployment_sku = StackValidationPolicy(
     name=RESIDENCY_DEPLOYMENT_SKU,
-    description="Model deployments use an allowed SKU whose data processing stays in the allowed geographies.",
+    description="Model deployments on an account of this stack use an allowed SKU whose data processing "
+    "stays in the allowed geographies.",
     validate=_validate_deployment_sku,
     config_schema=schema(RESIDENCY_DEPLOYMENT_SKU),
     severity=Severity.HIGH,
-    remediation_steps="Deploy with Standard or ProvisionedManaged (regional), or DataZoneStandard when the "
-    "account's whole data zone lies in the allowed geographies; Global* and developer tiers give no residency.",
+    remediation_steps="Deploy with Standard or ProvisionedManaged (regional) on the stack's own account; "
+    "DataZoneStandard keeps fine-tuned models in the US data zone only; Global* and developer tiers give no "
+    "residency.",
 )

@@ -64,7 +64,61 @@ def test_pull_requests_get_tests_and_a_check_of_every_stack_in_one_updated_comme
     assert "<!-- ftstack-check -->" in script and "<!-- ftstack-check -->" in comment
     assert "updateComment" in comment and "createComment" in comment
     verdict = job["steps"][-1]
-    assert verdict["if"] == "steps.check.outputs.exit-code != '0'" and "exit 1" in verdict["run"]
+    assert verdict["if"] == "steps.check.outputs.exit-code != '0'" and 'exit "$code"' in verdict["run"]
+
+
+FAKE_FTSTACK = """#!/bin/sh
+# $3 is the stack: each fake stack answers as its name says.
+case "$3" in
+  clean) echo '### ✅ **clean**: compliant, no violations; 3 resources'; exit 0 ;;
+  breach) echo '### ❌ **breach**: not compliant, 1 mandatory violation; 3 resources'; exit 1 ;;
+  badconfig) echo 'error: stacks/Pulumi.badconfig.yaml: name: required key is missing' >&2; exit 2 ;;
+  crash) echo 'Traceback (most recent call last): ZeroDivisionError' >&2; exit 1 ;;
+esac
+"""
+
+
+def run_check_step(tmp_path: Path, stacks: list[str]) -> tuple[str, str]:
+    """The workflow's check and verdict steps, run against a fake `ftstack`: (comment, verdict exit code)."""
+    job = load(PULL_REQUEST)["jobs"]["check"]
+    step = next(s for s in job["steps"] if s.get("id") == "check")
+    (tmp_path / "stacks").mkdir()
+    for stack in stacks:
+        (tmp_path / "stacks" / f"Pulumi.{stack}.yaml").write_text("config: {}\n")
+    fake = tmp_path / ".venv" / "bin" / "ftstack"
+    fake.parent.mkdir(parents=True)
+    fake.write_text(FAKE_FTSTACK)
+    fake.chmod(0o755)
+    outputs, summary = tmp_path / "outputs", tmp_path / "summary"
+    env = {"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(summary)}
+    subprocess.run(["bash", "-c", step["run"]], cwd=tmp_path, env=env, check=True)
+    code = outputs.read_text().strip().removeprefix("exit-code=")
+    verdict = job["steps"][-1]["run"].replace("${{ steps.check.outputs.exit-code }}", code)
+    done = subprocess.run(["bash", "-c", verdict], capture_output=True, text=True, check=False)
+    assert str(done.returncode) == code
+    return (tmp_path / "check-report.md").read_text(), code + "|" + done.stdout
+
+
+def test_a_policy_violation_fails_the_pull_request_with_exit_1_and_says_so(tmp_path):
+    comment, verdict = run_check_step(tmp_path, ["clean", "breach"])
+    assert verdict.startswith("1|") and "a mandatory policy is violated" in verdict
+    assert "### ❌ **breach**" in comment and "**Verdict: policy violation (exit 1)**" in comment
+
+
+@pytest.mark.parametrize(
+    ("stack", "heading"),
+    [
+        ("badconfig", "### ⚠️ **badconfig**: configuration error (exit 2), not checked"),
+        (
+            "crash",
+            "### 💥 **crash**: ftstack check crashed (exit 1), not checked; this is not a policy verdict",
+        ),
+    ],
+)
+def test_a_config_error_or_a_crash_is_exit_2_and_never_reads_as_a_policy_violation(tmp_path, stack, heading):
+    comment, verdict = run_check_step(tmp_path, ["breach", stack])
+    assert verdict.startswith("2|") and "this is not a policy verdict" in verdict
+    assert heading in comment and "**Verdict: error (exit 2)**" in comment
 
 
 def test_the_preview_runs_the_policy_pack_with_the_generated_config_for_every_stack():
@@ -79,18 +133,21 @@ def test_the_preview_runs_the_policy_pack_with_the_generated_config_for_every_st
 
 
 def test_merges_deploy_dev_first_and_production_only_through_approved_environments():
+    from ftstack.config.runner_placement import deploy_matrix
+
     workflow = load(DEPLOY)
     assert workflow["on"]["push"]["branches"] == ["main"]
     dev, production = workflow["jobs"]["dev"], workflow["jobs"]["production"]
-    assert dev["environment"] == "dev"
-    assert production["needs"] == "dev"
-    assert production["environment"] == "${{ matrix.stack }}"
-    deployed = ["dev", *production["strategy"]["matrix"]["stack"]]
+    assert production["needs"] == ["plan", "dev"]
+    # The stacks of each group come from their config (`production: true`), in the plan job.
+    matrix = deploy_matrix(ROOT)
+    deployed = [e["stack"] for e in matrix["dev"] + matrix["production"]]
     assert sorted(deployed) == stack_names(ROOT)
-    assert all(stack.startswith("prod") for stack in production["strategy"]["matrix"]["stack"])
+    assert all(str(e["stack"]).startswith("prod") for e in matrix["production"])
     for job in (dev, production):
-        pulumi = steps_using(job, "pulumi/actions")[0]["with"]
-        assert pulumi["command"] == "up" and pulumi["policyPacks"] == "policies"
+        assert job["environment"] == "${{ matrix.stack }}"
+        assert job["strategy"]["matrix"]["include"].startswith("${{ fromJSON(needs.plan.outputs.")
+        assert "--policy-pack policies" in scripts(job) and "pulumi up " in scripts(job)
         assert job["permissions"] == {"contents": "read", "id-token": "write"}
         assert job["concurrency"]["cancel-in-progress"] is False
         assert "ftstack policy-config --stack" in scripts(job)
@@ -98,4 +155,5 @@ def test_merges_deploy_dev_first_and_production_only_through_approved_environmen
 
 @pytest.mark.parametrize("path", [PULL_REQUEST, DEPLOY], ids=lambda p: p.name)
 def test_workflows_grant_only_read_access_by_default(path):
-    assert load(path)["permissions"] == {"contents": "read"}
+    # deploy.yml grants nothing at the top; each job asks for what it needs (tests/ci/test_workflows_lint.py).
+    assert load(path)["permissions"] in ({"contents": "read"}, {})

@@ -60,6 +60,7 @@ def secure_account(name: str = "acct", location: str = "swedencentral", **overri
             "disableLocalAuth": True,
             "publicNetworkAccess": "Disabled",
             "networkAcls": {"defaultAction": "Deny"},
+            "restrictOutboundNetworkAccess": True,
         },
         "sku": {"name": "S0"},
     }

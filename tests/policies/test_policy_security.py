@@ -43,10 +43,17 @@ def _account_and_endpoint(linked: bool) -> list:
     account = resource(ACCOUNT, "acct", secure_account())
     connection = {
         "privateLinkServiceConnections": [
-            {"groupIds": ["account"], "name": "c", "privateLinkServiceId": "acct-id"}
+            {
+                "groupIds": ["account"],
+                "name": "c",
+                "privateLinkServiceId": "/subscriptions/s/resourceGroups/rg/providers/"
+                "Microsoft.CognitiveServices/accounts/acct",
+            }
         ],
         "subnet": {"id": "/subscriptions/s/resourceGroups/rg/providers/x/subnets/pe"},
     }
+    if not linked:  # a connection to some other account
+        connection["privateLinkServiceConnections"][0]["privateLinkServiceId"] += "-other"
     deps = {"privateLinkServiceConnections": [account]} if linked else {}
     endpoint = resource(PRIVATE_ENDPOINT, "pe", connection, [account] if linked else [], deps)
     return [account, endpoint]
