@@ -29,7 +29,7 @@ from pulumi.dynamic import (
 from ftstack.fine_tuning import inputs, lifecycle
 from ftstack.fine_tuning.errors import JobFailedError
 from ftstack.fine_tuning.inputs import INPUT_FIELDS, file_sha256
-from ftstack.fine_tuning.models import ENDED_WITHOUT_MODEL
+from ftstack.fine_tuning.models import ACTIVE_STATES, ENDED_WITHOUT_MODEL
 
 if TYPE_CHECKING:
     from ftstack.config.schema import JobConfig
@@ -139,13 +139,19 @@ class FineTuningJobProvider(ResourceProvider):
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
         """Data, model, method, hyperparameter, seed, suffix, training type or account changes replace; so
-        does a job that ended failed or cancelled (it is trained again). A value unknown during preview
-        is no change: the deployment's own diff, with the value known, decides."""
+        does a job that ended failed or cancelled (it is trained again); an active job is cancelled
+        before its replacement is created. A value unknown during preview is no change: the
+        deployment's own diff, with the value known, decides."""
         changed = inputs.changed_inputs(_olds, _news)
         replaces = inputs.replacing_changes(_olds, _news)
         if _olds.get("status") in ENDED_WITHOUT_MODEL:
             replaces.append("status")
-        return DiffResult(changes=bool(changed or replaces), replaces=replaces, delete_before_replace=False)
+        # Replacing a job that is still active deletes (cancels) it first: otherwise the replacement
+        # queues behind it (one job trains at a time) and the old job trains to the end and is billed.
+        cancel_first = bool(replaces) and _olds.get("status") in ACTIVE_STATES
+        return DiffResult(
+            changes=bool(changed or replaces), replaces=replaces, delete_before_replace=cancel_first
+        )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Upload, wait for processing, create (or adopt) the job, and wait for it when asked."""
@@ -174,7 +180,7 @@ class FineTuningJobProvider(ResourceProvider):
         return UpdateResult({**_inputs_of(_news), **state.outputs()})
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Cancel the job if it still runs, and delete its uploaded data files."""
+        """Cancel the job if it still runs, and delete its uploaded data files (those no live job uses)."""
         spec = inputs.spec_from_props(_props)
         files = [str(f) for f in (_props.get("training_file_id"), _props.get("validation_file_id")) if f]
         with _open_client(spec.endpoint) as service:

@@ -13,8 +13,10 @@ from components.account import OpenAIAccount, OpenAIAccountArgs
 from components.deployment import ModelDeployment, ModelDeploymentArgs
 from components.fine_tuning_job import FineTuningJob, FineTuningJobArgs
 from components.monitoring import Monitoring, MonitoringArgs
-from components.network import PrivateLink, PrivateLinkArgs, missing_zones
+from components.network import PrivateLink, PrivateLinkArgs
 from ftstack.config import ConfigError, ConfigProblem, EnvironmentConfig, capability_overrides
+from ftstack.config.job_rules import wait_problems
+from ftstack.config.network_rules import creates_zones, dns_zone_problems
 from ftstack.config.problems import join_path
 from ftstack.config.schema import DeploymentConfig, JobConfig
 from ftstack.config.validation import deployment_sku_problem, served_base
@@ -46,20 +48,10 @@ def platform_tags(env: EnvironmentConfig) -> dict[str, str]:
 
 
 def platform_problems(env: EnvironmentConfig, project_dir: Path | None = None) -> list[ConfigProblem]:
-    """Problems only the platform sees (DNS zones for the account kind, what it cannot build yet), plus the
-    deployment-type check again, so no resource registers for a config that skipped validation."""
-    problems: list[ConfigProblem] = []
-    endpoint = env.network.private_endpoint
-    if endpoint is not None:
-        missing = missing_zones(env.account.kind, endpoint)
-        if missing:
-            problems.append(
-                ConfigProblem(
-                    "network.privateEndpoint.dnsZones.existingZoneIds",
-                    f"a {env.account.kind} account needs the zones {', '.join(missing)} too; give their ids "
-                    "or set dnsZones.create: true",
-                )
-            )
+    """Problems only the platform sees (a scores file to read), plus the checks it cannot build without
+    again (DNS zones, deployments of unwaited jobs, deployment types), so no resource registers for a config
+    that skipped validation."""
+    problems: list[ConfigProblem] = dns_zone_problems(env) + wait_problems(env)
     for index, deployment in enumerate(env.deployments):
         path = join_path("deployments", index)
         scores = deployment.model.scores_file
@@ -102,7 +94,9 @@ class FineTuningPlatform(pulumi.ComponentResource):
         tags = platform_tags(env)
         region = env.account.region
 
-        self.account = OpenAIAccount(env.account.name, OpenAIAccountArgs(env.account, tags), child)
+        self.account = OpenAIAccount(
+            env.account.name, OpenAIAccountArgs(env.account, tags, protect=env.production), child
+        )
         reach: list[pulumi.Resource] = [self.account.account]  # what a job's runner needs before it calls
 
         self.private_link: PrivateLink | None = None
@@ -117,11 +111,13 @@ class FineTuningPlatform(pulumi.ComponentResource):
                     resource_group_name=self.account.resource_group_name,
                     location=spec.region or region,
                     spec=spec,
+                    create_zones=creates_zones(spec, env.production),
                     tags=tags,
                 ),
                 child,
             )
-            reach += [self.private_link.endpoint, self.private_link.zone_group]
+            # The endpoint's name resolves from the runner's VNet only once the zone is linked to it.
+            reach += [self.private_link.endpoint, self.private_link.zone_group, *self.private_link.vnet_links]
 
         self.access: AccessAssignments | None = None
         if env.access.role_assignments:

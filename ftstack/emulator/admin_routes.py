@@ -5,7 +5,8 @@ deployments for chat completions, and a clock jump.
 - `GET /emulator/stats` -> `{"total", "routes": {"METHOD /path": n}, "chat_completions",
   "chat_completions_by_deployment"}`; `DELETE /emulator/stats` resets the counts
 - `POST /emulator/faults` with one rule or a list, e.g. `{"route": "POST /files", "kind": "429",
-  "times": 2, "retry_after": 1}`; `GET` lists rules with counters; `DELETE` removes them all
+  "times": 2, "retry_after": 1}` or `{"route": "POST /fine_tuning/jobs", "kind": "drop_after", "lag": 1.5}`;
+  `GET` lists rules with counters and `late` (requests still to be processed); `DELETE` removes them all
 - `PUT /emulator/deployments/{name}` with `{"model": "<base model, fine-tuned model or checkpoint>"}`;
   `GET /emulator/deployments`; `DELETE /emulator/deployments/{name}`
 - `POST /emulator/clock` with `{"advance_seconds": N}` jumps simulated time forward
@@ -60,14 +61,14 @@ def add_admin_routes(app: FastAPI, resource: EmulatorResource) -> None:
             ) from exc
         for rule in rules:
             resource.faults.add(rule)
-        return JSONResponse({"faults": resource.faults.to_json()})
+        return JSONResponse({"faults": resource.faults.to_json(), "late": len(resource.faults.late)})
 
     async def list_faults(_: Request) -> Response:
-        return JSONResponse({"faults": resource.faults.to_json()})
+        return JSONResponse({"faults": resource.faults.to_json(), "late": len(resource.faults.late)})
 
     async def clear_faults(_: Request) -> Response:
         resource.faults.clear()
-        return JSONResponse({"faults": []})
+        return JSONResponse({"faults": [], "late": len(resource.faults.late)})
 
     async def put_deployment(request: Request) -> Response:
         name = request.path_params["name"]

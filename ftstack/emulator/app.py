@@ -14,8 +14,8 @@ from starlette.types import ASGIApp
 
 from ftstack.emulator.admin_routes import add_admin_routes
 from ftstack.emulator.auth import AuthMiddleware
-from ftstack.emulator.errors import ApiError
-from ftstack.emulator.faults import FaultMiddleware
+from ftstack.emulator.errors import ApiError, error_type
+from ftstack.emulator.fault_middleware import FaultMiddleware
 from ftstack.emulator.file_routes import add_file_routes
 from ftstack.emulator.job_routes import add_job_routes
 from ftstack.emulator.model_routes import add_model_routes
@@ -74,7 +74,9 @@ async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = "404" if exc.status_code == 404 else str(exc.status_code)
     message = "Resource not found" if exc.status_code == 404 else str(exc.detail)
-    return JSONResponse(
-        {"error": {"code": code, "message": f"{message}: {request.method} {request.url.path}"}},
-        status_code=exc.status_code,
-    )
+    error = {
+        "code": code,
+        "message": f"{message}: {request.method} {request.url.path}",
+        "type": error_type(exc.status_code),
+    }
+    return JSONResponse({"error": error}, status_code=exc.status_code)

@@ -52,7 +52,10 @@ def resolve(state: EmulatorState, deployment: str, strict: bool = False) -> Resp
         if job.status == "succeeded" and model == job.fine_tuned_model:
             return Responder(model, job, 1.0)
         for checkpoint in job.checkpoints:
-            if model == checkpoint.fine_tuned_model_checkpoint:
+            # Deployable by its `fine_tuned_model_checkpoint` name or by its `ftchkpt-` id (reference §2).
+            # The final one, renamed to the final model on success, keeps answering to its step name.
+            step_name = f"{job.fine_tuned_model_id}:ckpt-step-{checkpoint.step_number}"
+            if model in (checkpoint.fine_tuned_model_checkpoint, checkpoint.id, step_name):
                 total = lifecycle.run_of(job).total_steps
                 return Responder(model, job, checkpoint.step_number / total)
     raise ApiError(

@@ -1,6 +1,16 @@
-"""Errors the emulator answers with, shaped like Azure's `{"error": {"code", "message", "param"}}`."""
+"""Errors the emulator answers with, shaped like Azure's `{"error": {"code", "message", "param", "type"}}`.
+
+Codes are the authoring spec's `ErrorCode` values where one fits (reference §1.6: `invalidPayload`,
+`notFound`, `conflict`, `unexpectedEntityState`, `quotaExceeded`, `jsonlValidationFailed`,
+`fileImportFailed`, `tooManyRequests`); `type` is the v1 (OpenAI) error's field.
+"""
 
 from __future__ import annotations
+
+
+def error_type(status: int) -> str:
+    """The v1 error `type` for an HTTP status: a server error, or a problem with the request."""
+    return "server_error" if status >= 500 else "invalid_request_error"
 
 
 class ApiError(Exception):
@@ -15,9 +25,12 @@ class ApiError(Exception):
 
     def to_json(self) -> dict[str, object]:
         """The error body."""
-        error: dict[str, object] = {"code": self.code, "message": self.message}
-        if self.param is not None:
-            error["param"] = self.param
+        error: dict[str, object] = {
+            "code": self.code,
+            "message": self.message,
+            "param": self.param,
+            "type": error_type(self.status),
+        }
         return {"error": error}
 
 

@@ -1,21 +1,41 @@
-"""Fault injection: per-route rules (429 with Retry-After, 500, 503, dropped connections, slow answers,
-failing jobs), matched against `METHOD /path` with the `/openai` or `/openai/v1` prefix removed."""
+"""Fault rules: per route, what goes wrong and how often, matched against `METHOD /path` with the
+`/openai` or `/openai/v1` prefix removed. `fault_middleware.py` applies the HTTP ones.
+
+Kinds that fire before the route runs (the request is never processed): `429` (with Retry-After), `500`,
+`503` and `drop` (the connection closes unanswered). Kinds that process the request and then lose or
+replace the answer: `drop_after`, `500_after`, `503_after`, each `lag` seconds late (0: processed, then
+the answer is lost; more: the answer is lost now and the request is processed `lag` seconds later, as a
+backlogged service would), and `slow`, which answers after `delay` seconds and processes the request
+even when the client has given up by then. Kinds that change what the service does: `job_fail` (the
+created job fails part-way) and `fail_on_deleted_file` (deleting a file that a pending job needs fails
+that job; use `times=always` for a standing switch).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import fnmatch
-import json
 import re
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-FaultKind = Literal["429", "500", "503", "drop", "slow", "job_fail"]
-
-Scope = dict[str, Any]
-Message = dict[str, Any]
+FaultKind = Literal[
+    "429",
+    "500",
+    "503",
+    "drop",
+    "slow",
+    "drop_after",
+    "500_after",
+    "503_after",
+    "job_fail",
+    "fail_on_deleted_file",
+]
+# Kinds the HTTP middleware applies; the others are taken by the routes that they change.
+HTTP_KINDS: tuple[str, ...] = ("429", "500", "503", "drop", "slow", "drop_after", "500_after", "503_after")
 
 
 class FaultRule(BaseModel):
@@ -29,6 +49,8 @@ class FaultRule(BaseModel):
     skip: int = Field(default=0, ge=0)
     retry_after: int = Field(default=1, ge=0)
     delay: float = Field(default=2.0, ge=0)
+    # For the `*_after` kinds: seconds after the answer is lost that the request is processed.
+    lag: float = Field(default=0.0, ge=0)
     message: str = "The job failed due to an internal error."
 
     @model_validator(mode="after")
@@ -50,8 +72,10 @@ class FaultRule(BaseModel):
 
 FAULT_SPEC_HELP = (
     "comma-separated key=value pairs: route='METHOD /path' (without /openai or /openai/v1; * and {id} match "
-    "anything), kind=429|500|503|drop|slow|job_fail, times=N|always, skip=N, retry_after=S, delay=S, "
-    "message=TEXT; e.g. 'route=POST /files,kind=429,times=2,retry_after=1'"
+    "anything), kind=429|500|503|drop|slow|drop_after|500_after|503_after|job_fail|fail_on_deleted_file, "
+    "times=N|always, skip=N, retry_after=S, delay=S (slow), lag=S (*_after: processed S seconds after "
+    "the answer is lost), message=TEXT; e.g. 'route=POST /files,kind=429,times=2,retry_after=1' or "
+    "'route=POST /fine_tuning/jobs,kind=drop_after,lag=1.5'"
 )
 
 
@@ -87,9 +111,21 @@ class _Armed:
 
 @dataclass
 class FaultBook:
-    """The active fault rules and how often each has fired."""
+    """The active fault rules, how often each has fired, and the requests still to be processed late."""
 
     armed: list[_Armed] = field(default_factory=list)
+    late: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def process_late(self, work: Coroutine[Any, Any, None], lag: float) -> None:
+        """Run `work` (a request whose answer was already lost) `lag` seconds from now, on this loop."""
+
+        async def later() -> None:
+            await asyncio.sleep(lag)
+            await work
+
+        task = asyncio.get_running_loop().create_task(later())
+        self.late.add(task)
+        task.add_done_callback(self.late.discard)
 
     def add(self, rule: FaultRule) -> None:
         """Arm one more rule."""
@@ -115,7 +151,8 @@ class FaultBook:
         return None
 
     def to_json(self) -> list[dict[str, object]]:
-        """Every rule with its counters, for `GET /emulator/faults`."""
+        """Every rule with its counters, for `GET /emulator/faults` (`late` there counts the requests
+        still waiting to be processed)."""
         return [
             {
                 **a.rule.model_dump(),
@@ -124,72 +161,3 @@ class FaultBook:
             }
             for a in self.armed
         ]
-
-
-HTTP_KINDS = ("429", "500", "503", "drop", "slow")
-
-
-def api_path(path: str) -> str:
-    """The request path without the `/openai/v1` or `/openai` prefix (how fault routes are written)."""
-    for prefix in ("/openai/v1", "/openai"):
-        if path == prefix or path.startswith(prefix + "/"):
-            return path[len(prefix) :] or "/"
-    return path
-
-
-class FaultMiddleware:
-    """ASGI middleware that applies HTTP-level faults before the request reaches the API."""
-
-    def __init__(self, app: Any, book: FaultBook) -> None:
-        self.app = app
-        self.book = book
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        """Answer with the fault a matching rule asks for, or pass the request on."""
-        if scope["type"] != "http" or not scope["path"].startswith("/openai"):
-            await self.app(scope, receive, send)
-            return
-        rule = self.book.take(scope["method"], api_path(scope["path"]), HTTP_KINDS)
-        if rule is None:
-            await self.app(scope, receive, send)
-        elif rule.kind == "slow":
-            await asyncio.sleep(rule.delay)
-            await self.app(scope, receive, send)
-        elif rule.kind == "drop":
-            _drop_connection(send)
-        else:
-            await _send_error(send, rule)
-
-
-_FAULT_BODIES = {
-    "429": (
-        "429",
-        "Requests to the API have exceeded the rate limit of your current tier. "
-        "Please retry after {retry_after} seconds.",
-    ),
-    "500": ("InternalServerError", "The server had an error while processing your request (injected fault)."),
-    "503": ("ServiceUnavailable", "The service is temporarily unavailable (injected fault)."),
-}
-
-
-async def _send_error(send: Any, rule: FaultRule) -> None:
-    code, message = _FAULT_BODIES[rule.kind]
-    body = json.dumps({"error": {"code": code, "message": message.format(retry_after=rule.retry_after)}})
-    headers = [(b"content-type", b"application/json")]
-    if rule.kind == "429":
-        headers.append((b"retry-after", str(rule.retry_after).encode()))
-    await send({"type": "http.response.start", "status": int(rule.kind), "headers": headers})
-    await send({"type": "http.response.body", "body": body.encode()})
-
-
-def _drop_connection(send: Any) -> None:
-    # ASGI has no "close without answering"; uvicorn's send is bound to the request cycle, which holds
-    # the transport, so closing it is how a dropped connection is simulated.
-    cycle = getattr(send, "__self__", None)
-    transport = getattr(cycle, "transport", None)
-    if cycle is None or transport is None:
-        raise ConnectionAbortedError("injected fault: connection dropped")
-    transport.close()
-    # Mark the cycle disconnected now (the server would on its next loop turn), so it neither logs a
-    # missing response nor tries to send a 500.
-    cycle.disconnected = True

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+
 import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -11,6 +14,7 @@ from ftstack.emulator import payloads
 from ftstack.emulator.errors import bad_request, not_found
 from ftstack.emulator.resource import FILE_PURPOSES, EmulatorResource
 from ftstack.emulator.surface import AUTHORING, created, json_body, page_limit, registrar, surface_checked
+from ftstack.emulator.validation import store_content
 
 # Seconds a file may be kept before it expires (`expires_after.seconds`): 14 to 30 days.
 EXPIRY_SECONDS = (1_209_600, 2_592_000)
@@ -38,7 +42,6 @@ def add_file_routes(app: FastAPI, resource: EmulatorResource, prefix: str) -> No
     @route("/files", "POST")
     async def upload_file(request: Request) -> Response:
         v1 = surface_checked(request)
-        now = resource.sync()
         form = await request.form()
         upload, purpose = form.get("file"), form.get("purpose")
         if not isinstance(upload, UploadFile):
@@ -48,8 +51,12 @@ def add_file_routes(app: FastAPI, resource: EmulatorResource, prefix: str) -> No
                 f"purpose must be one of {', '.join(FILE_PURPOSES)}, not {purpose!r}.", param="purpose"
             )
         expires_in = _expires_after(form.get("expires_after[seconds]") or form.get("expires_after.seconds"))
-        content = await upload.read()
-        record = resource.add_file(upload.filename or "upload.jsonl", str(purpose), content, now)
+        ident = resource.new_file_id()
+        # Copying (and hashing) a large upload would block every other request: a worker thread does it.
+        size, sha256 = await asyncio.to_thread(store_content, upload.file, state.blob_path(ident))
+        now = resource.sync()
+        record = resource.add_file(ident, upload.filename or "upload.jsonl", str(purpose), size, sha256, now)
+        await resource.settle_small(record)
         if expires_in is not None:
             record.expires_at = record.created_at + expires_in
         resource.persist()
@@ -75,7 +82,18 @@ def add_file_routes(app: FastAPI, resource: EmulatorResource, prefix: str) -> No
             except httpx.HTTPError as exc:
                 failure = f"fileImportFailed: could not download {body['content_url']}: {exc}"
             now = resource.sync()
-            record = resource.add_file(str(body["filename"]), str(body["purpose"]), content, now, failure)
+            ident = resource.new_file_id()
+            state.write_blob(ident, content)
+            record = resource.add_file(
+                ident,
+                str(body["filename"]),
+                str(body["purpose"]),
+                len(content),
+                hashlib.sha256(content).hexdigest(),
+                now,
+                failure,
+            )
+            await resource.settle_small(record)
             resource.persist()
             return created(payloads.file_json(record), False, f"{request.base_url}openai/files/{record.id}")
 
@@ -108,7 +126,7 @@ def add_file_routes(app: FastAPI, resource: EmulatorResource, prefix: str) -> No
         ident = request.path_params["file_id"]
         if ident not in state.files:
             raise not_found("File", ident)
-        resource.delete_file(ident)
+        resource.delete_file(ident, resource.clock.now())
         resource.persist()
         return JSONResponse({"object": "file", "id": ident, "deleted": True})
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,12 +16,21 @@ from ftstack.emulator import lifecycle, training_files
 from ftstack.emulator.errors import ApiError, bad_request
 from ftstack.emulator.identifiers import fine_tuned_model_id, job_id
 from ftstack.emulator.state import EmulatorState, JobRecord
+from ftstack.emulator.training_files import Verdict
 from ftstack.training_data import auto_epochs
 
 SUFFIX_MAX = 40
 METADATA_MAX = 16
 _SUFFIX = re.compile(r"^[A-Za-z0-9_-]+$")
-_TRAINING_TYPES = {"standard": TrainingType.STANDARD, "globalstandard": TrainingType.GLOBAL}
+# `trainingType` values, compared case-insensitively (reference §1.3: the casing is unverified; the SDK
+# samples send "Standard" and "GlobalStandard", the SDK tests "developerTier"), with the spelling the job
+# reports and the matrix question that decides where it may train. The developer tier has no residency
+# and the matrix has no column for it: it is asked like global training (an emulator approximation).
+_TRAINING_TYPES: dict[str, tuple[str, TrainingType]] = {
+    "standard": ("Standard", TrainingType.STANDARD),
+    "globalstandard": ("GlobalStandard", TrainingType.GLOBAL),
+    "developertier": ("developerTier", TrainingType.GLOBAL),
+}
 
 
 @dataclass(frozen=True)
@@ -41,8 +51,7 @@ def resolve_base(state: EmulatorState, model: str) -> ModelRow:
         if row.azure_base_model == model:
             return row
     for job in state.jobs.values():
-        produced = {job.fine_tuned_model} | {c.fine_tuned_model_checkpoint for c in job.checkpoints}
-        if model in produced:
+        if model in job.produced_models():
             return matrix.row(*_split_base(job.base_model))
     known = ", ".join(r.azure_base_model for r in matrix.rows)
     named = [r.azure_base_model for r in matrix.rows if r.model == model]
@@ -61,15 +70,22 @@ def _split_base(base_model: str) -> tuple[str, str]:
     raise ValueError(f"unknown base model {base_model!r}")
 
 
-def training_type(body: dict[str, Any]) -> TrainingType:
-    """The Azure `trainingType` (case-insensitive; absent means Standard)."""
-    raw = body.get("trainingType", body.get("training_type"))
+def training_type(body: dict[str, Any]) -> tuple[str, TrainingType]:
+    """The job's `trainingType` as reported, and the matrix's training type for it; read only from the
+    camelCase key, as Azure reads it (absent means Standard)."""
+    raw = body.get("trainingType")
     if raw is None:
-        return TrainingType.STANDARD
+        return _TRAINING_TYPES["standard"]
     found = _TRAINING_TYPES.get(str(raw).strip().lower())
     if found is None:
+        hint = (
+            " (the developer tier is spelled developerTier)"
+            if str(raw).strip().lower() == "developer"
+            else ""
+        )
         raise bad_request(
-            f"trainingType '{raw}' is not supported; use Standard or GlobalStandard.", param="trainingType"
+            f"trainingType '{raw}' is not supported{hint}; use Standard, GlobalStandard or developerTier.",
+            param="trainingType",
         )
     return found
 
@@ -130,10 +146,11 @@ def _file(state: EmulatorState, file_id: object, param: str) -> str:
         )
     if record.status != "processed":
         detail = f": {record.status_details}" if record.status_details else ""
+        hint = "upload a corrected file" if record.status == "error" else "wait until it is processed"
         raise bad_request(
-            f"The {param} '{file_id}' is {record.status}{detail}; wait until it is processed.",
+            f"The {param} '{file_id}' is {record.status}{detail}; {hint}.",
             param=param,
-            code="invalidPayload",
+            code="jsonlValidationFailed" if record.status == "error" else "invalidPayload",
         )
     return file_id
 
@@ -165,40 +182,65 @@ def _metadata(body: dict[str, Any]) -> dict[str, str] | None:
     return dict(metadata)
 
 
+@dataclass(frozen=True)
+class Validation:
+    """One file a job create must validate: its id, and the base model row and method to validate for."""
+
+    file_id: str
+    row: ModelRow
+    method: Method
+
+
+def validations_needed(state: EmulatorState, body: dict[str, Any]) -> list[Validation]:
+    """The data files a create body names, with the row and method to validate them for (done off the
+    event loop before `create_job`); ApiError for a body that names no usable model or file."""
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise bad_request("model is required.", param="model")
+    row = resolve_base(state, model)
+    method, _ = method_and_hyperparameters(body, 1)
+    needed = [Validation(_file(state, body.get("training_file"), "training_file"), row, method)]
+    if body.get("validation_file"):
+        needed.append(Validation(_file(state, body["validation_file"], "validation_file"), row, method))
+    return needed
+
+
 def create_job(
     state: EmulatorState,
     region: str,
     body: dict[str, Any],
     now: float,
+    verdicts: Mapping[str, Verdict],
     injected_failure: str | None = None,
     max_queued: int = 20,
 ) -> JobRecord:
-    """A new pending job for `body`; ApiError (400) with the service's message when it is refused."""
+    """A new pending job for `body`, given the verdicts of its files (by file id, from
+    `validations_needed`); ApiError (400) with the service's message when it is refused."""
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise bad_request("model is required.", param="model")
     row = resolve_base(state, model)
-    training = training_type(body)
+    reported_training_type, training = training_type(body)
     training_file = _file(state, body.get("training_file"), "training_file")
     validation_file = (
         _file(state, body["validation_file"], "validation_file") if body.get("validation_file") else None
     )
-    path = state.blob_path(training_file)
     method, _ = method_and_hyperparameters(body, 1)
-    verdict = training_files.validate(path, row, method)
+    verdict = verdicts.get(training_file) or training_files.validate(
+        state.blob_path(training_file), row, method
+    )
     examples, tokens = max(1, verdict.examples), verdict.tokens
     _, hyper = method_and_hyperparameters(body, examples)
-    vision = training_files.has_images(path)
-    decision = load_matrix().check(row.model, row.version, region, training, vision=vision)
+    decision = load_matrix().check(row.model, row.version, region, training, vision=verdict.images)
     if not decision.allowed:
         standard = ", ".join(decision.alternatives[TrainingType.STANDARD]) or "no region"
         global_ = ", ".join(decision.alternatives[TrainingType.GLOBAL]) or "no region"
         raise ApiError(
             400,
             "invalidPayload",
-            f"{training.azure_value} training of {row.azure_base_model} is not available in this resource's "
-            f"region: {'; '.join(decision.reasons)}. Standard training is available in {standard}; "
-            f"global training in {global_}.",
+            f"{reported_training_type} training of {row.azure_base_model} is not available in this "
+            f"resource's region: {'; '.join(decision.reasons)}. Standard training is available in "
+            f"{standard}; global training in {global_}.",
             param="trainingType",
         )
     if method not in row.methods:
@@ -213,7 +255,8 @@ def create_job(
     ):
         raise bad_request(f"seed must be an integer from 0 to 2147483647, not {seed!r}.", param="seed")
     if seed is None:
-        seed = int.from_bytes(hashlib.sha256(path.read_bytes()).digest()[:4], "big") % 2**31
+        digest = state.files[training_file].sha256 or hashlib.sha256(training_file.encode()).hexdigest()
+        seed = int(digest[:8], 16) % 2**31
     queued = sum(1 for j in state.jobs.values() if j.status == "pending")
     if queued >= max_queued:
         raise ApiError(
@@ -237,7 +280,7 @@ def create_job(
         suffix=suffix,
         metadata=metadata,
         integrations=body.get("integrations"),
-        training_type=training.azure_value,
+        training_type=reported_training_type,
         created_at=int(now),
         examples=examples,
         tokens_per_epoch=tokens,
@@ -246,11 +289,13 @@ def create_job(
         step_seconds=lifecycle.step_seconds(tokens, examples, hyper.batch_size),
         epoch_overhead=lifecycle.EPOCH_OVERHEAD_SECONDS,
         finalize_seconds=lifecycle.FINALIZE_SECONDS,
+        explicit_hyperparameters=explicit_hyperparameters(body, method),
     )
     checked = (
         verdict
         if validation_file is None
-        else training_files.validate(state.blob_path(validation_file), row, method)
+        else verdicts.get(validation_file)
+        or training_files.validate(state.blob_path(validation_file), row, method)
     )
     if not verdict.valid:
         job.planned_error = _invalid_file_error("training_file", row, verdict.summary)
@@ -261,6 +306,17 @@ def create_job(
         job.planned_error_progress = 0.4 * lifecycle.training_seconds(job)
     lifecycle.event(job, now, f"Job enqueued. Validating training file: {training_file}")
     return job
+
+
+def explicit_hyperparameters(body: dict[str, Any], method: str) -> list[str]:
+    """The hyperparameters the body sets to a value (not "auto"), at the top level or under the method."""
+    raw: dict[str, Any] = (
+        dict(body.get("hyperparameters") or {}) if isinstance(body.get("hyperparameters"), dict) else {}
+    )
+    nested = body.get("method")
+    if isinstance(nested, dict) and isinstance(nested.get(method), dict):
+        raw.update(nested[method].get("hyperparameters") or {})
+    return sorted(k for k, v in raw.items() if v is not None and v != "auto")
 
 
 def _invalid_file_error(param: str, row: ModelRow, summary: str) -> dict[str, Any]:

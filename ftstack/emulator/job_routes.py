@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -10,10 +11,21 @@ from fastapi.responses import JSONResponse
 
 from ftstack.emulator import lifecycle, payloads
 from ftstack.emulator.errors import ApiError, not_found
-from ftstack.emulator.job_requests import create_job
+from ftstack.emulator.job_requests import create_job, validations_needed
 from ftstack.emulator.resource import EmulatorResource
 from ftstack.emulator.state import JobRecord
-from ftstack.emulator.surface import AUTHORING, created, json_body, page_limit, registrar, surface_checked
+from ftstack.emulator.surface import (
+    AUTHORING,
+    CHECKPOINTS_SINCE,
+    created,
+    json_body,
+    page_limit,
+    registrar,
+    require_version,
+    surface_checked,
+)
+from ftstack.emulator.training_files import Verdict
+from ftstack.emulator.validation import VALIDATIONS
 
 
 def _job(resource: EmulatorResource, request: Request) -> JobRecord:
@@ -33,6 +45,16 @@ def add_job_routes(app: FastAPI, resource: EmulatorResource, prefix: str) -> Non
     async def create(request: Request) -> Response:
         v1 = surface_checked(request)
         body = await json_body(request)
+        resource.sync()
+        # Validate the data for the named model off the event loop (a cached verdict when the same
+        # content was validated for the same model before), then create with the state as it is now.
+        verdicts: dict[str, Verdict] = {}
+        for needed in validations_needed(state, body):
+            record = state.files[needed.file_id]
+            future = VALIDATIONS.verdict(
+                state.blob_path(record.id), record.sha256 or record.id, needed.row, needed.method
+            )
+            verdicts[needed.file_id] = await asyncio.wrap_future(future)
         now = resource.sync()
         failure = resource.faults.take("POST", "/fine_tuning/jobs", ("job_fail",))
         job = create_job(
@@ -40,6 +62,7 @@ def add_job_routes(app: FastAPI, resource: EmulatorResource, prefix: str) -> Non
             resource.settings.region,
             body,
             now,
+            verdicts,
             failure.message if failure else None,
             resource.settings.max_queued_jobs,
         )
@@ -89,10 +112,11 @@ def add_job_routes(app: FastAPI, resource: EmulatorResource, prefix: str) -> Non
             resource.persist()
             return Response(status_code=204)
 
-    def transition(name: str, act: Callable[[Any, JobRecord, float], str | None]) -> None:
+    def transition(name: str, act: Callable[[Any, JobRecord, float], str | None], preview: bool) -> None:
         @route(f"/fine_tuning/jobs/{{job_id}}/{name}", "POST")
         async def handler(request: Request) -> Response:
             surface_checked(request)
+            require_version(request, preview=preview)
             now = resource.sync()
             job = _job(resource, request)
             refusal = act(state, job, now)
@@ -101,9 +125,9 @@ def add_job_routes(app: FastAPI, resource: EmulatorResource, prefix: str) -> Non
             resource.persist()
             return JSONResponse(payloads.job_json(job, now))
 
-    transition("cancel", lifecycle.cancel)
-    transition("pause", lifecycle.pause)
-    transition("resume", lifecycle.resume)
+    transition("cancel", lifecycle.cancel, preview=False)
+    transition("pause", lifecycle.pause, preview=True)
+    transition("resume", lifecycle.resume, preview=True)
 
     @route("/fine_tuning/jobs/{job_id}/events", "GET")
     async def events(request: Request) -> Response:
@@ -119,6 +143,7 @@ def add_job_routes(app: FastAPI, resource: EmulatorResource, prefix: str) -> Non
     @route("/fine_tuning/jobs/{job_id}/checkpoints", "GET")
     async def checkpoints(request: Request) -> Response:
         surface_checked(request)
+        require_version(request, since=CHECKPOINTS_SINCE)
         resource.sync()
         job = _job(resource, request)
         items = [payloads.checkpoint_json(job, c) for c in reversed(job.checkpoints)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from ftstack.emulator.identifiers import checkpoint_id, event_id, file_id
+from ftstack.emulator.identifiers import checkpoint_id, event_id, results_file_id
 from ftstack.emulator.state import CheckpointRecord, EmulatorState, EventRecord, FileRecord, JobRecord
 from ftstack.emulator.training_curve import TrainingRun, metrics_at, results_csv
 
@@ -19,6 +19,9 @@ FINALIZE_SECONDS = 120.0
 PAUSE_SECONDS = 30.0
 RESUME_SECONDS = 30.0
 METRICS_EVENTS_PER_JOB = 50
+# After a job completes, the final model and the checkpoints of the 2 epochs before it are deployable
+# (reference §4.6 and §2 "Checkpoint deployment"), so a job keeps only its 3 newest checkpoints.
+KEPT_CHECKPOINTS = 3
 
 HOLDING = ("running", "pausing", "paused", "resuming")
 ACTIVE = ("pending", *HOLDING)
@@ -61,8 +64,8 @@ def event(
     kind: str = "message",
     data: dict[str, object] | None = None,
 ) -> None:
-    """Append an event to a job's log."""
-    job.events.append(EventRecord(event_id(), int(at), level, message, kind, data))
+    """Append an event to a job's log (its id follows from the job and the event's position)."""
+    job.events.append(EventRecord(event_id(job.id, len(job.events)), int(at), level, message, kind, data))
 
 
 def advance(state: EmulatorState, now: float) -> None:
@@ -76,7 +79,8 @@ def advance(state: EmulatorState, now: float) -> None:
 def _advance_file(record: FileRecord, now: float) -> None:
     if record.status == "pending" and now >= record.running_at:
         record.status = "running"
-    if record.status == "running" and now >= record.done_at:
+    # A file stays running until its validation (off the event loop) has decided the outcome.
+    if record.status == "running" and now >= record.done_at and record.outcome is not None:
         record.status = record.outcome
         record.status_details = record.outcome_details
 
@@ -116,6 +120,7 @@ def _advance_holder(state: EmulatorState, job: JobRecord, now: float) -> bool:
     if job.status == "pausing" and job.transition_at is not None and now >= job.transition_at:
         job.status = "paused"
         event(job, job.transition_at, "Job paused.")
+        _checkpoint_on_pause(job, job.transition_at)
     if job.status == "resuming" and job.transition_at is not None and now >= job.transition_at:
         job.status = "running"
         job.segment_start = job.transition_at
@@ -158,36 +163,72 @@ def _report_training(job: JobRecord, horizon: float) -> None:
             break
         at = start + (finished - job.progress)
         job.steps_reported = step
-        metrics = metrics_at(run, step)
-        if step % every == 0 or step % per_epoch == 0:
+        epoch_end = step % per_epoch == 0
+        if step % every == 0 or epoch_end:
             event(
                 job,
                 at,
-                f"Step {step}/{run.total_steps}: training loss={metrics.train_loss:.4f}",
+                f"Step {step}/{run.total_steps}: training loss={metrics_at(run, step).train_loss:.4f}",
                 kind="metrics",
-                data={
-                    "step": step,
-                    "total_steps": run.total_steps,
-                    "train_loss": metrics.train_loss,
-                    "train_mean_token_accuracy": metrics.train_mean_token_accuracy,
-                },
+                data=metrics_event_data(job, step, epoch_end),
             )
-        if step % per_epoch == 0:
+        if epoch_end:
             job.epochs_done = step // per_epoch
-            job.checkpoints.append(
-                CheckpointRecord(
-                    checkpoint_id(),
-                    int(at),
-                    step,
-                    f"{job.fine_tuned_model_id}:ckpt-step-{step}",
-                    metrics.to_json(),
-                )
-            )
+            add_checkpoint(job, step, at)
             event(
                 job,
                 at,
                 f"Completed epoch {job.epochs_done}/{job.n_epochs}; checkpoint created at step {step}.",
             )
+
+
+def metrics_event_data(job: JobRecord, step: int, epoch_end: bool) -> dict[str, object]:
+    """A metrics event's `data`: the training metrics, the sampled validation metrics when the job has a
+    validation file, and the full validation metrics at the end of an epoch (the fields OpenAI's metrics
+    events and the checkpoint `metrics` share, reference §1.5)."""
+    run = run_of(job)
+    metrics = metrics_at(run, step)
+    data: dict[str, object] = {
+        "step": step,
+        "total_steps": run.total_steps,
+        "train_loss": metrics.train_loss,
+        "train_mean_token_accuracy": metrics.train_mean_token_accuracy,
+    }
+    if job.validation_file is not None:
+        data["valid_loss"] = metrics.valid_loss
+        data["valid_mean_token_accuracy"] = metrics.valid_mean_token_accuracy
+        if epoch_end:
+            data["full_valid_loss"] = metrics.full_valid_loss
+            data["full_valid_mean_token_accuracy"] = metrics.full_valid_mean_token_accuracy
+    return data
+
+
+def add_checkpoint(job: JobRecord, step: int, at: float) -> None:
+    """Add a deployable checkpoint at `step`, keeping only the newest KEPT_CHECKPOINTS."""
+    if any(c.step_number == step for c in job.checkpoints):
+        return
+    job.checkpoints.append(
+        CheckpointRecord(
+            checkpoint_id(job.id, step),
+            int(at),
+            step,
+            f"{job.fine_tuned_model_id}:ckpt-step-{step}",
+            metrics_at(run_of(job), step).to_json(),
+        )
+    )
+    del job.checkpoints[:-KEPT_CHECKPOINTS]
+
+
+def _checkpoint_on_pause(job: JobRecord, at: float) -> None:
+    """A paused job gets a deployable checkpoint at the step it reached (once the safety evaluation of
+    that checkpoint completes, reference §1.2), unless an epoch just made one there."""
+    if job.steps_reported > 0 and all(c.step_number != job.steps_reported for c in job.checkpoints):
+        add_checkpoint(job, job.steps_reported, at)
+        event(
+            job,
+            at,
+            f"Checkpoint created at step {job.steps_reported} for the paused job; it can be deployed.",
+        )
 
 
 def fail(job: JobRecord, at: float) -> None:
@@ -199,11 +240,21 @@ def fail(job: JobRecord, at: float) -> None:
     event(job, at, f"Job failed: {job.error['message']}", level="error")
 
 
+def fail_for_deleted_file(job: JobRecord, file_id: str, at: float) -> None:
+    """Fail a pending job whose data file was deleted before training could read it."""
+    job.planned_error = {
+        "code": "invalid_training_file",
+        "message": f"The job failed because its data file {file_id} was deleted before training started.",
+        "param": "training_file" if file_id == job.training_file else "validation_file",
+    }
+    fail(job, at)
+
+
 def _succeed(state: EmulatorState, job: JobRecord, at: float) -> None:
     run = run_of(job)
     content = results_csv(run).encode()
     results = FileRecord(
-        id=file_id(),
+        id=results_file_id(job.id),
         filename="results.csv",
         purpose="fine-tune-results",
         bytes=len(content),
@@ -220,6 +271,11 @@ def _succeed(state: EmulatorState, job: JobRecord, at: float) -> None:
     job.fine_tuned_model = job.fine_tuned_model_id
     job.trained_tokens = job.tokens_per_epoch * job.n_epochs
     job.result_files = [results.id]
+    # The final epoch's checkpoint is the final model (reference §2: "the final epoch is the
+    # fine_tuned_model and the previous two are checkpoints").
+    final = next((c for c in job.checkpoints if c.step_number == run.total_steps), None)
+    if final is not None:
+        final.fine_tuned_model_checkpoint = job.fine_tuned_model
     event(job, at - job.finalize_seconds, "Postprocessing started: running the safety evaluation.")
     event(job, at, f"Completed results file: {results.id}")
     event(job, at, "Model Evaluation Passed.")

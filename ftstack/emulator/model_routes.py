@@ -42,8 +42,7 @@ def add_model_routes(app: FastAPI, resource: EmulatorResource, prefix: str) -> N
             if row.azure_base_model == ident:
                 return JSONResponse(payloads.base_model_json(row, resource.settings.region))
         for job in state.jobs.values():
-            produced = [job.fine_tuned_model, *(c.fine_tuned_model_checkpoint for c in job.checkpoints)]
-            if ident in produced:
+            if ident in job.produced_models():
                 return JSONResponse(payloads.fine_tuned_model_json(job, ident))
         raise not_found("Model", ident)
 

@@ -35,15 +35,20 @@ def file_json(record: FileRecord) -> dict[str, Any]:
 
 
 def job_json(job: JobRecord, now: float) -> dict[str, Any]:
-    """A FineTuningJob object."""
-    hyperparameters: dict[str, Any] = {
+    """A FineTuningJob object. Until the service has validated the files it has not resolved the "auto"
+    hyperparameters: those read -1 (the spec's create example answers `"n_epochs": -1`), and
+    `result_files` is null until the job has a results file."""
+    resolved = job.files_validated
+    values: dict[str, Any] = {
         "n_epochs": job.n_epochs,
         "batch_size": job.batch_size,
         "learning_rate_multiplier": job.learning_rate_multiplier,
     }
-    method_hyper = dict(hyperparameters)
     if job.beta is not None:
-        method_hyper["beta"] = job.beta
+        values["beta"] = job.beta
+    shown = {k: v if resolved or k in job.explicit_hyperparameters else -1 for k, v in values.items()}
+    hyperparameters = {k: v for k, v in shown.items() if k != "beta"}
+    method_hyper = dict(shown)
     estimated_finish = None
     if job.status == "running" and job.segment_start is not None:
         left = lifecycle.training_seconds(job) - lifecycle.progress_at(job, now)
@@ -57,7 +62,7 @@ def job_json(job: JobRecord, now: float) -> dict[str, Any]:
         "fine_tuned_model": job.fine_tuned_model,
         "training_file": job.training_file,
         "validation_file": job.validation_file,
-        "result_files": list(job.result_files),
+        "result_files": list(job.result_files) if job.result_files else None,
         "finished_at": job.finished_at,
         "trained_tokens": job.trained_tokens,
         "error": job.error,

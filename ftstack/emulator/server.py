@@ -3,10 +3,12 @@ or in the foreground for `ftstack emulator`."""
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -59,8 +61,19 @@ def running_emulator(**settings: Any) -> Iterator[str]:
         yield url
 
 
+def _interrupt_on_sigterm() -> None:
+    """Make SIGTERM end the foreground server the way Ctrl-C does (state saved, the store closed)."""
+
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
+
+
 def serve(settings: EmulatorSettings, host: str, port: int, on_ready: Callable[[str], None]) -> None:
-    """Serve in the foreground until interrupted, calling `on_ready(url)` once it listens."""
+    """Serve in the foreground until Ctrl-C or SIGTERM, calling `on_ready(url)` once it listens."""
+    _interrupt_on_sigterm()
     with running_server(settings, host, port) as url:
         on_ready(url)
         try:

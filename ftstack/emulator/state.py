@@ -1,16 +1,11 @@
-"""The emulator's state: files (metadata here, content as blobs on disk), jobs with their events and
-checkpoints, deployments and request counts; saved to and loaded from a directory as JSON."""
+"""The emulator's state in memory: files (metadata here, content as blobs on disk), jobs with their events
+and checkpoints, and deployments. `store.py` keeps it durable."""
 
 from __future__ import annotations
 
-import json
-import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-STATE_FILE = "state.json"
-STATE_VERSION = 1
 
 
 @dataclass
@@ -25,11 +20,14 @@ class FileRecord:
     status: str
     running_at: float
     done_at: float
-    # What processing will end in: "processed" or "error" with the validation summary.
-    outcome: str = "processed"
+    # What processing will end in: "processed" or "error" with the validation summary; None while the
+    # validation (off the event loop) has not decided yet.
+    outcome: str | None = "processed"
     outcome_details: str | None = None
     status_details: str | None = None
     expires_at: int | None = None
+    # The content's sha256 (validation verdicts are cached by it).
+    sha256: str | None = None
 
 
 @dataclass
@@ -100,8 +98,20 @@ class JobRecord:
     # A failure decided at creation (invalid data for the model, injected fault) and when it strikes.
     planned_error: dict[str, Any] | None = None
     planned_error_progress: float | None = None
+    # The hyperparameters the request set; the others show as -1 until the service resolves them.
+    explicit_hyperparameters: list[str] = field(default_factory=list)
     events: list[EventRecord] = field(default_factory=list)
     checkpoints: list[CheckpointRecord] = field(default_factory=list)
+
+    def produced_models(self) -> set[str]:
+        """Every model id this job gives a deployment: its fine-tuned model, and each kept checkpoint by
+        its `fine_tuned_model_checkpoint` name and by its `ftchkpt-` id."""
+        produced = {c.fine_tuned_model_checkpoint for c in self.checkpoints} | {
+            c.id for c in self.checkpoints
+        }
+        if self.fine_tuned_model is not None:
+            produced.add(self.fine_tuned_model)
+        return produced
 
 
 @dataclass
@@ -125,55 +135,3 @@ class EmulatorState:
         path = self.blob_path(file_id)
         path.write_bytes(content)
         return path
-
-
-def new_state(state_dir: Path | None) -> tuple[EmulatorState, tempfile.TemporaryDirectory[str] | None]:
-    """The state saved in `state_dir` (or a fresh one), and the temporary blob directory to clean up."""
-    if state_dir is None:
-        scratch = tempfile.TemporaryDirectory(prefix="ftstack-emulator-")
-        return EmulatorState(blob_dir=Path(scratch.name)), scratch
-    blobs = state_dir / "blobs"
-    blobs.mkdir(parents=True, exist_ok=True)
-    state = EmulatorState(blob_dir=blobs)
-    saved = state_dir / STATE_FILE
-    if saved.exists():
-        try:
-            _load_into(state, json.loads(saved.read_text(encoding="utf-8")))
-        except (ValueError, TypeError, KeyError) as exc:
-            raise ValueError(f"{saved} is not an emulator state this version can read: {exc}") from exc
-    return state, None
-
-
-def save_state(state: EmulatorState, state_dir: Path, now: float) -> None:
-    """Write the state to `state_dir/state.json` atomically (blobs are already on disk)."""
-    state.simulated_now = now
-    data = {
-        "version": STATE_VERSION,
-        "files": [asdict(f) for f in state.files.values()],
-        "jobs": [asdict(j) for j in state.jobs.values()],
-        "deployments": state.deployments,
-        "slot_free_at": state.slot_free_at,
-        "simulated_now": now,
-    }
-    target = state_dir / STATE_FILE
-    partial = target.with_suffix(".json.partial")
-    partial.write_text(json.dumps(data), encoding="utf-8")
-    partial.replace(target)
-
-
-def _load_into(state: EmulatorState, data: dict[str, Any]) -> None:
-    if data.get("version") != STATE_VERSION:
-        raise ValueError(
-            f"unsupported emulator state version {data.get('version')!r}; expected {STATE_VERSION}"
-        )
-    for raw in data["files"]:
-        record = FileRecord(**raw)
-        state.files[record.id] = record
-    for raw in data["jobs"]:
-        events = [EventRecord(**e) for e in raw.pop("events")]
-        checkpoints = [CheckpointRecord(**c) for c in raw.pop("checkpoints")]
-        job = JobRecord(**raw, events=events, checkpoints=checkpoints)
-        state.jobs[job.id] = job
-    state.deployments = dict(data["deployments"])
-    state.slot_free_at = float(data["slot_free_at"])
-    state.simulated_now = float(data["simulated_now"])

@@ -28,6 +28,8 @@ class RequestStats:
 
     routes: Counter[str] = field(default_factory=Counter)
     chat_deployments: Counter[str] = field(default_factory=Counter)
+    # Data files deleted while a job that had not ended still referenced them (a client bug to catch).
+    files_deleted_under_live_jobs: int = 0
 
     def record(self, method: str, path: str) -> None:
         """Count one request."""
@@ -41,15 +43,18 @@ class RequestStats:
         """Forget every count."""
         self.routes.clear()
         self.chat_deployments.clear()
+        self.files_deleted_under_live_jobs = 0
 
     def to_json(self) -> dict[str, Any]:
-        """`{"total", "routes": {route: n}, "chat_completions": n, "chat_completions_by_deployment"}`."""
+        """`{"total", "routes": {route: n}, "chat_completions": n, "chat_completions_by_deployment",
+        "files_deleted_under_live_jobs"}`."""
         chat = sum(n for key, n in self.routes.items() if key.endswith("/chat/completions"))
         return {
             "total": sum(self.routes.values()),
             "routes": dict(sorted(self.routes.items())),
             "chat_completions": chat,
             "chat_completions_by_deployment": dict(sorted(self.chat_deployments.items())),
+            "files_deleted_under_live_jobs": self.files_deleted_under_live_jobs,
         }
 
 

@@ -105,12 +105,14 @@ def metrics_at(run: TrainingRun, step: int) -> StepMetrics:
     )
 
 
+# The columns of `results.csv` as the fine-tuning docs list them (reference §1.5: the checkpoint metrics'
+# keys, except that the docs name the sampled validation accuracy `validation_mean_token_accuracy`).
 RESULTS_COLUMNS = (
     "step",
     "train_loss",
-    "train_accuracy",
+    "train_mean_token_accuracy",
     "valid_loss",
-    "valid_mean_token_accuracy",
+    "validation_mean_token_accuracy",
     "full_valid_loss",
     "full_valid_mean_token_accuracy",
 )

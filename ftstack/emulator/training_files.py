@@ -15,12 +15,14 @@ from ftstack.training_data import validate_file
 
 @dataclass(frozen=True)
 class Verdict:
-    """Whether a file is fit for training, the validation summary when it is not, and its size."""
+    """Whether a file is fit for training, the validation summary when it is not, its size, and whether
+    any example sends an image."""
 
     valid: bool
     summary: str
     examples: int
     tokens: int
+    images: bool = False
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,11 @@ def validate(path: Path, row: ModelRow, method: Method) -> Verdict:
     """The project's training-data validation of `path` for `row` and `method`."""
     report = validate_file(path, row, method)
     return Verdict(
-        report.valid, "" if report.valid else report.summary(), report.examples, report.tokens.total
+        report.valid,
+        "" if report.valid else report.summary(),
+        report.examples,
+        report.tokens.total,
+        has_images(path),
     )
 
 
@@ -62,14 +68,33 @@ def _lines(path: Path) -> list[dict[str, Any]]:
 
 
 def detect_method(path: Path) -> Method:
-    """`dpo` when the file holds preference pairs, else `supervised`."""
-    first = next(iter(_lines(path)), {})
+    """`dpo` when the file holds preference pairs, else `supervised` (decided by its first example)."""
+    first: dict[str, Any] = {}
+    with path.open("rb") as handle:
+        for raw in handle:
+            if raw.strip():
+                try:
+                    parsed = json.loads(raw.decode("utf-8-sig", errors="replace"))
+                except json.JSONDecodeError:
+                    parsed = {}
+                first = parsed if isinstance(parsed, dict) else {}
+                break
     return "dpo" if "preferred_output" in first or "input" in first else "supervised"
 
 
+_IMAGE_PART = b'"image_url"'
+_SCAN_CHUNK = 1 << 20
+
+
 def has_images(path: Path) -> bool:
-    """True when any example sends an image part."""
-    return '"image_url"' in path.read_text(encoding="utf-8-sig", errors="replace")
+    """True when any example sends an image part (read in chunks: one large read would hold the GIL)."""
+    tail = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(_SCAN_CHUNK):
+            if _IMAGE_PART in tail + chunk[: len(_IMAGE_PART)] or _IMAGE_PART in chunk:
+                return True
+            tail = chunk[-len(_IMAGE_PART) :]
+    return False
 
 
 def content_text(content: object) -> str:

@@ -1,7 +1,8 @@
 """The one place that talks to the `openai` SDK: an Azure OpenAI data-plane client with Entra ID tokens.
 
 Credentials are resolved when a client is opened (inside a provider method), never stored: a static bearer
-token from `FTSTACK_FINE_TUNING_TOKEN` (the emulator, or a token you fetched yourself), else
+token from `FTSTACK_TOKEN` (or its deprecated alias `FTSTACK_FINE_TUNING_TOKEN`: the emulator, or a token
+you fetched yourself), else
 `DefaultAzureCredential` for the Cognitive Services scope. `FTSTACK_FINE_TUNING_ENDPOINT` overrides the
 account endpoint the resource was given (to point a stack at the emulator).
 """
@@ -17,11 +18,14 @@ from typing import Any, TypeVar
 
 import openai
 
+from ftstack.data_plane import TOKEN_ENV as TOKEN_ENV  # FTSTACK_TOKEN (FTSTACK_FINE_TUNING_TOKEN: an alias)
+from ftstack.data_plane import env_token
 from ftstack.fine_tuning.errors import RetryableServiceError, ServiceError, ServiceUnreachableError
 
 ENDPOINT_ENV = "FTSTACK_FINE_TUNING_ENDPOINT"
-TOKEN_ENV = "FTSTACK_FINE_TUNING_TOKEN"
 API_VERSION_ENV = "FTSTACK_FINE_TUNING_API_VERSION"
+# Seconds one request may take (default 120); the emulator's tests shorten it.
+TIMEOUT_ENV = "FTSTACK_FINE_TUNING_TIMEOUT"
 DEFAULT_API_VERSION = "2025-04-01-preview"
 V1 = "v1"
 COGNITIVE_SERVICES_SCOPE = "https://cognitiveservices.azure.com/.default"
@@ -39,19 +43,24 @@ class Connection:
     endpoint: str
     api_version: str = DEFAULT_API_VERSION
     max_retries: int = DEFAULT_MAX_RETRIES
+    # Seconds one request may take; also how long the lifecycle looks for a create whose answer was lost.
+    timeout: float = REQUEST_TIMEOUT_SECONDS
 
     @classmethod
     def for_endpoint(cls, endpoint: str) -> Connection:
-        """The connection for `endpoint`, after the environment's endpoint and API-version overrides."""
+        """The connection for `endpoint`, after the environment's endpoint, API-version and timeout
+        overrides."""
+        timeout = os.environ.get(TIMEOUT_ENV, "").strip()
         return cls(
             endpoint=(os.environ.get(ENDPOINT_ENV) or endpoint).rstrip("/"),
             api_version=os.environ.get(API_VERSION_ENV) or DEFAULT_API_VERSION,
+            timeout=float(timeout) if timeout else REQUEST_TIMEOUT_SECONDS,
         )
 
 
 def _token_provider() -> Callable[[], str]:
     """A bearer-token callable: the static token from the environment, else Entra ID via azure-identity."""
-    static = os.environ.get(TOKEN_ENV)
+    static = env_token()
     if static:
         return lambda: static
     from azure.identity import DefaultAzureCredential, get_bearer_token_provider
@@ -65,7 +74,7 @@ def _token_provider() -> Callable[[], str]:
 def _open_sdk(connection: Connection) -> openai.OpenAI:
     """The SDK client for `connection`: the `/openai/v1` surface, or the versioned `/openai` surface."""
     tokens = _token_provider()
-    timeout = openai.Timeout(REQUEST_TIMEOUT_SECONDS, connect=10.0)
+    timeout = openai.Timeout(connection.timeout, connect=min(10.0, connection.timeout))
     if connection.api_version == V1:
         return openai.OpenAI(
             base_url=f"{connection.endpoint}/openai/v1/",
@@ -128,6 +137,11 @@ class FineTuningClient:
         self.connection = connection
         self._sdk = _open_sdk(connection)
 
+    @property
+    def request_timeout(self) -> float:
+        """Seconds one request may take before the client gives up on its answer."""
+        return self.connection.timeout
+
     def close(self) -> None:
         """Release the HTTP connections."""
         self._sdk.close()
@@ -156,10 +170,13 @@ class FineTuningClient:
     # --- files ---
 
     def upload_file(self, path: Path, filename: str, content: bytes) -> dict[str, Any]:
-        """Upload `content` for fine-tuning under `filename`; returns the file object (status pending)."""
+        """Upload `content` for fine-tuning under `filename` exactly once (no client-side retry: an upload
+        whose answer was lost may have been stored, and the caller looks for it by name); returns the
+        file object (status pending)."""
+        once = self._sdk.with_options(max_retries=0)
         return self._call(
             f"upload {path}",
-            lambda: _as_dict(self._sdk.files.create(file=(filename, content), purpose="fine-tune")),
+            lambda: _as_dict(once.files.create(file=(filename, content), purpose="fine-tune")),
         )
 
     def list_files(self) -> list[dict[str, Any]]:

@@ -67,3 +67,15 @@ class WaitTimeoutError(FineTuningError):
             "it keeps running: run the update again to adopt it and keep waiting, raise "
             "wait_timeout_seconds, or set wait to false to return while it trains"
         )
+
+
+class JobMayExistError(FineTuningError):
+    """A create went unanswered and the account could not be asked whether the job exists: nothing is
+    cleaned up (the files may be training), and a re-run adopts the job if it is there."""
+
+    def __init__(self, resource_name: str, cause: Exception):
+        self.cause = cause
+        super().__init__(
+            f"{resource_name}: {cause}; the job may exist and its data files are kept; run the update "
+            "again to adopt it (or to submit it if it was never created)"
+        )

@@ -1,27 +1,42 @@
 """A fine-tuning job's lifecycle against the service: preflight, upload, adopt, create, wait, read, delete.
 
 Everything here is idempotent by content: data files are named after the job's adoption key and their
-sha256, and jobs carry the key in their metadata, so a create retried after the process died finds
-the files and the job it already made instead of paying twice.
+sha256, and jobs carry the key in their metadata, so a create retried after the process died, or after
+an answer was lost, finds the files and the job it already made instead of paying twice (the rules are
+in `adoption.py`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from ftstack.fine_tuning.adoption import (
+    KEY_TAG,
+    RESOURCE_TAG,
+    TRANSIENT,
+    UNUSABLE_FILE_STATES,
+    await_file,
+    await_job,
+    data_filename,
+    delete_unused_files,
+    extra_copies,
+    files_by_name,
+    find_adoptable_job,
+    is_ambiguous,
+    job_metadata,
+    own_files,
+    reconcile,
+)
 from ftstack.fine_tuning.errors import (
     DataChangedError,
     FileProcessingError,
     JobFailedError,
+    JobMayExistError,
     ModelNotTrainableError,
     RetryableServiceError,
     ServiceError,
-    ServiceUnreachableError,
     WaitTimeoutError,
 )
 from ftstack.fine_tuning.models import (
@@ -32,99 +47,23 @@ from ftstack.fine_tuning.models import (
     JobState,
     UploadedFiles,
 )
+from ftstack.fine_tuning.runtime import Pacing, Runtime, Service
 
-KEY_TAG = "ftstack-key"
-RESOURCE_TAG = "ftstack-resource"
-FILE_PREFIX = "ftstack-"
-TRANSIENT = (RetryableServiceError, ServiceUnreachableError)
+__all__ = [
+    "KEY_TAG",
+    "RESOURCE_TAG",
+    "Pacing",
+    "Runtime",
+    "Service",
+    "cancel_and_clean",
+    "create",
+    "data_filename",
+    "job_metadata",
+    "refresh",
+    "wait_more",
+]
+
 SUBMIT_ATTEMPTS = 5
-UNUSABLE_FILE_STATES = frozenset({"error", "deleted", "deleting"})
-
-
-class Service(Protocol):
-    """The calls the lifecycle needs (FineTuningClient implements them over HTTP)."""
-
-    def retrieve_model(self, model_id: str) -> dict[str, Any] | None: ...
-    def list_models(self) -> list[dict[str, Any]]: ...
-    def upload_file(self, path: Path, filename: str, content: bytes) -> dict[str, Any]: ...
-    def list_files(self) -> list[dict[str, Any]]: ...
-    def retrieve_file(self, file_id: str) -> dict[str, Any]: ...
-    def delete_file(self, file_id: str) -> bool: ...
-    def create_job(self, body: dict[str, Any], extra_body: dict[str, Any]) -> dict[str, Any]: ...
-    def list_jobs(self) -> list[dict[str, Any]]: ...
-    def retrieve_job(self, job_id: str) -> dict[str, Any] | None: ...
-    def cancel_job(self, job_id: str) -> dict[str, Any]: ...
-    def list_checkpoints(self, job_id: str) -> list[dict[str, Any]]: ...
-    def list_events(self, job_id: str, limit: int = 20) -> list[dict[str, Any]]: ...
-
-
-def _quiet(_: str) -> None:
-    return None
-
-
-@dataclass(frozen=True)
-class Pacing:
-    """How polls are spaced: the first interval, its growth per poll, and the longest interval."""
-
-    first: float = 0.5
-    factor: float = 1.5
-    longest: float = 30.0
-
-    @classmethod
-    def for_bound(cls, bound_seconds: float) -> Pacing:
-        """Pacing for a wait bound: about twenty polls fit in the bound, never more than 30 s apart."""
-        return cls(longest=max(0.5, min(30.0, bound_seconds / 20)))
-
-    def intervals(self) -> Iterator[float]:
-        """Successive poll intervals, growing to the longest."""
-        interval = self.first
-        while True:
-            yield interval
-            interval = min(self.longest, interval * self.factor)
-
-
-@dataclass
-class Runtime:
-    """Time and reporting for one operation: a monotonic clock, sleep, and a progress sink."""
-
-    progress: Callable[[str], None] = _quiet
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
-    pacing: Pacing | None = None
-    _started: float = field(default=0.0, init=False)
-    _deadline: float = field(default=0.0, init=False)
-
-    def start(self, bound_seconds: float) -> None:
-        """Start the bound: every wait in this operation ends by `bound_seconds` from now."""
-        self._started = self.clock()
-        self._deadline = self._started + bound_seconds
-        if self.pacing is None:
-            self.pacing = Pacing.for_bound(bound_seconds)
-
-    def elapsed(self) -> float:
-        """Seconds since the bound started."""
-        return self.clock() - self._started
-
-    def remaining(self) -> float:
-        """Seconds left before the bound."""
-        return self._deadline - self.clock()
-
-    def pause(self, seconds: float) -> None:
-        """Sleep `seconds`, but never past the bound."""
-        self.sleep(max(0.0, min(seconds, self.remaining())))
-
-
-# --- naming ---------------------------------------------------------------------------------------
-
-
-def data_filename(spec: JobSpec, sha256: str) -> str:
-    """The name a data file is uploaded under: the job's adoption key and the content's sha256."""
-    return f"{FILE_PREFIX}{spec.adoption_key[:16]}-{sha256}.jsonl"
-
-
-def job_metadata(spec: JobSpec) -> dict[str, str]:
-    """The metadata tags a job is created with, so a retried create can recognise it."""
-    return {KEY_TAG: spec.adoption_key, RESOURCE_TAG: spec.resource_name[:512]}
 
 
 # --- reading state --------------------------------------------------------------------------------
@@ -228,28 +167,6 @@ def _read_data(path: str, expected_sha256: str) -> bytes:
     return content
 
 
-def _own_files(service: Service, spec: JobSpec) -> dict[str, dict[str, Any]]:
-    """This job's usable files already on the account, by filename."""
-    prefix = f"{FILE_PREFIX}{spec.adoption_key[:16]}-"
-    return {
-        str(f.get("filename")): f
-        for f in service.list_files()
-        if str(f.get("filename", "")).startswith(prefix) and f.get("status") not in UNUSABLE_FILE_STATES
-    }
-
-
-def find_adoptable_job(service: Service, spec: JobSpec, own_file_ids: set[str]) -> dict[str, Any] | None:
-    """The job a previous create of this same resource and inputs already submitted, unless it failed
-    or was cancelled: tagged with the adoption key, or training on this job's own uploaded file."""
-    for job in service.list_jobs():
-        if job.get("status") in ENDED_WITHOUT_MODEL:
-            continue
-        tagged = (job.get("metadata") or {}).get(KEY_TAG) == spec.adoption_key
-        if tagged or job.get("training_file") in own_file_ids:
-            return job
-    return None
-
-
 def upload_data(
     service: Service, spec: JobSpec, existing: dict[str, dict[str, Any]], rt: Runtime, held: list[str]
 ) -> UploadedFiles:
@@ -270,12 +187,38 @@ def upload_data(
             held.append(str(existing[name]["id"]))
             continue
         content = _read_data(path, sha)
-        uploaded = service.upload_file(Path(path), name, content)
+        uploaded = upload_once(service, spec, Path(path), name, content, rt)
         held.append(str(uploaded["id"]))
         rt.progress(f"{path}: uploaded as {uploaded['id']} ({len(content)} bytes)")
         ids.append(str(uploaded["id"]))
     assert ids[0] is not None
     return UploadedFiles(training_file_id=ids[0], validation_file_id=ids[1])
+
+
+def upload_once(
+    service: Service, spec: JobSpec, path: Path, name: str, content: bytes, rt: Runtime
+) -> dict[str, Any]:
+    """Upload one file so that the account ends up with one copy: a refused (429) upload is sent again
+    after the delay asked for; an unanswered one is looked for by name before it is sent again."""
+    assert rt.pacing is not None
+    intervals = rt.pacing.intervals()
+    for attempt in range(1, SUBMIT_ATTEMPTS + 1):
+        try:
+            return service.upload_file(path, name, content)
+        except TRANSIENT as error:
+            if attempt == SUBMIT_ATTEMPTS or rt.remaining() <= 0:
+                raise
+            if is_ambiguous(error):
+                rt.progress(f"upload {path}: {error}; looking for it before uploading again")
+                found = await_file(service, spec, name, rt)
+                if found is not None:
+                    rt.progress(f"{path}: the upload was stored despite: {error}")
+                    return found
+            else:
+                delay = getattr(error, "retry_after", None) or next(intervals)
+                rt.progress(f"upload {path}: {error}; uploading again in {delay:.1f} s")
+                rt.pause(delay)
+    raise AssertionError("unreachable")
 
 
 def wait_for_files(service: Service, files: UploadedFiles, rt: Runtime) -> None:
@@ -323,8 +266,9 @@ def _creation_request(spec: JobSpec, files: UploadedFiles) -> tuple[dict[str, An
 
 
 def submit_job(service: Service, spec: JobSpec, files: UploadedFiles, rt: Runtime) -> dict[str, Any]:
-    """Create the job once: after an ambiguous failure (no answer, 429 or 5xx) look for it by its key
-    before trying again, so a lost response never makes a second job."""
+    """Create the job once: a refused (429/409) create is sent again after the delay asked for; after an
+    ambiguous one (no answer, 5xx) the job is looked for with backoff over the adoption window before
+    anything is sent again, so a late-processed request never makes a second job."""
     body, extra = _creation_request(spec, files)
     assert rt.pacing is not None
     intervals = rt.pacing.intervals()
@@ -334,21 +278,26 @@ def submit_job(service: Service, spec: JobSpec, files: UploadedFiles, rt: Runtim
             rt.progress(f"submitted fine-tuning job {job['id']} ({spec.azure_base_model}, {spec.method})")
             return job
         except TRANSIENT as error:
-            # Look only after the pause: a request the service accepted late is listed by then.
-            delay = getattr(error, "retry_after", None) or next(intervals)
-            rt.progress(f"create fine-tuning job: {error}; looking for it, then retrying, in {delay:.1f} s")
-            rt.pause(delay)
-            adopted = find_adoptable_job(service, spec, {files.training_file_id})
-            if adopted is not None:
-                rt.progress(f"job {adopted['id']} was created despite: {error}; adopting it")
-                return adopted
+            if is_ambiguous(error):
+                rt.progress(f"create fine-tuning job: {error}; looking for it before submitting again")
+                adopted = await_job(service, spec, set(files.ids()), rt, error)
+                if adopted is not None:
+                    rt.progress(f"job {adopted['id']} was created despite: {error}; adopting it")
+                    return adopted
+            else:
+                delay = getattr(error, "retry_after", None) or next(intervals)
+                rt.progress(f"create fine-tuning job: {error}; submitting again in {delay:.1f} s")
+                rt.pause(delay)
             if attempt == SUBMIT_ATTEMPTS or rt.remaining() <= 0:
                 raise
     raise AssertionError("unreachable")
 
 
-def wait_for_job(service: Service, job: dict[str, Any], rt: Runtime) -> dict[str, Any]:
-    """Poll the job until it ends or the bound passes (WaitTimeoutError), logging status and events."""
+def wait_for_job(
+    service: Service, job: dict[str, Any], rt: Runtime, spec: JobSpec | None = None
+) -> dict[str, Any]:
+    """Poll the job until it ends or the bound passes (WaitTimeoutError), logging status and events;
+    with `spec`, each poll also cancels any duplicate of it (see `adoption.reconcile`)."""
     assert rt.pacing is not None
     job_id = str(job["id"])
     status = str(job.get("status"))
@@ -365,6 +314,8 @@ def wait_for_job(service: Service, job: dict[str, Any], rt: Runtime) -> dict[str
         except TRANSIENT as error:
             rt.progress(f"job {job_id}: {error}; polling again")
             continue
+        if spec is not None:
+            reconcile(service, spec, job_id, rt)
         if latest is None:
             raise JobFailedError(job_id, "deleted", "the job disappeared from the account while running")
         if latest.get("status") != status:
@@ -377,34 +328,23 @@ def wait_for_job(service: Service, job: dict[str, Any], rt: Runtime) -> dict[str
     raise AssertionError("unreachable")
 
 
-def delete_files(service: Service, file_ids: list[str], rt: Runtime) -> None:
-    """Delete the given files, ignoring those already gone."""
-    for file_id in file_ids:
-        try:
-            service.delete_file(file_id)
-            rt.progress(f"deleted file {file_id}")
-        except ServiceError as error:
-            rt.progress(f"could not delete file {file_id}: {error}")
-
-
-def _clean_up(service: Service, spec: JobSpec, held: list[str], rt: Runtime) -> None:
-    """Delete every file of this job's key when no job exists: this attempt's uploads, earlier leftovers,
-    and any copy a retried upload left; never hides the error that led here."""
-    try:
-        leftovers = [str(f["id"]) for f in _own_files(service, spec).values()]
-    except ServiceError:
-        leftovers = []
-    delete_files(service, list(dict.fromkeys([*held, *leftovers])), rt)
-
-
 def create(service: Service, spec: JobSpec, rt: Runtime | None = None) -> JobState:
     """Run a create to the end: preflight, adopt or upload and submit, then (with `wait`) wait within the
-    bound. On any failure before the job exists, or when it fails, the uploaded files are deleted."""
+    bound. Uploads are cleaned up only when the failure is definite, or a job list proves no job exists;
+    otherwise the error says the job may exist and a re-run adopts it."""
     rt = rt or Runtime()
     rt.start(spec.wait_timeout_seconds)
     ensure_trainable(service, spec)
-    existing = _own_files(service, spec)
-    adopted = find_adoptable_job(service, spec, {str(f["id"]) for f in existing.values()})
+    mine = own_files(service, spec)
+    existing = files_by_name(mine)
+    adopted = find_adoptable_job(service, spec, {str(f["id"]) for f in mine})
+    training_name = data_filename(spec, spec.training_file_sha256)
+    if adopted is None and training_name in existing:
+        # An earlier attempt uploaded the data and may have died (or lost an answer) while its create was
+        # in flight: give that create the adoption window to show up before submitting another.
+        rt.progress("found the uploads of an earlier attempt; looking for the job it may have submitted")
+        cause = JobMayExistError(spec.resource_name, RuntimeError("an earlier attempt did not finish"))
+        adopted = await_job(service, spec, {str(f["id"]) for f in mine}, rt, cause)
     if adopted is not None:
         rt.progress(
             f"adopting job {adopted['id']} ({adopted.get('status')}), submitted by an earlier attempt"
@@ -417,16 +357,65 @@ def create(service: Service, spec: JobSpec, rt: Runtime | None = None) -> JobSta
             files = upload_data(service, spec, existing, rt, held)
             wait_for_files(service, files, rt)
             job = submit_job(service, spec, files, rt)
-        except Exception:
-            _clean_up(service, spec, held, rt)
+        except Exception as error:
+            _after_failed_create(service, spec, held, rt, error)
             raise
+    reconcile(service, spec, str(job["id"]), rt)
+    _delete_extra_copies(service, spec, files, rt)
     if spec.wait:
-        job = wait_for_job(service, job, rt)
+        job = wait_for_job(service, job, rt, spec)
     state = state_of(service, job)
     if state.status in ENDED_WITHOUT_MODEL:
-        delete_files(service, files.ids(), rt)
+        delete_unused_files(service, files.ids(), rt)
         raise JobFailedError(state.job_id, state.status, state.error_message or "the service gave no reason")
     return state
+
+
+def _definite(error: Exception) -> bool:
+    """True when the failure leaves no job behind for certain: the service refused the request, a file
+    was rejected or never processed, or the data changed before upload."""
+    if isinstance(error, FileProcessingError | DataChangedError | ModelNotTrainableError):
+        return True
+    return (
+        isinstance(error, ServiceError)
+        and not isinstance(error, RetryableServiceError)
+        and error.status is not None
+    )
+
+
+def _after_failed_create(
+    service: Service, spec: JobSpec, held: list[str], rt: Runtime, error: Exception
+) -> None:
+    """Clean up after a create that failed before it had a job, when the failure is definite or a
+    successful job list proves no job of this key exists; otherwise keep the files and say why (the
+    JobMayExistError raised from here replaces an error that would not say so)."""
+    if not _definite(error):
+        try:
+            exists = find_adoptable_job(service, spec, set(held)) is not None
+        except TRANSIENT:
+            exists = True
+        if exists:
+            rt.progress(f"keeping the uploads: {error}; the job may exist; run again to adopt it")
+            if not isinstance(error, JobMayExistError):
+                raise JobMayExistError(spec.resource_name, error) from error
+            return
+    try:
+        leftovers = [str(f["id"]) for f in own_files(service, spec)]
+    except TRANSIENT:
+        leftovers = []
+    delete_unused_files(service, [*held, *leftovers], rt)
+
+
+def _delete_extra_copies(service: Service, spec: JobSpec, files: UploadedFiles, rt: Runtime) -> None:
+    """Delete the copies of this key's data that a retried upload stored besides the ones the job uses."""
+    try:
+        extra = extra_copies(service, spec, set(files.ids()))
+    except TRANSIENT as error:
+        rt.progress(f"could not look for extra copies of the uploads ({error}); delete removes them")
+        return
+    if extra:
+        rt.progress(f"deleting {len(extra)} extra upload(s) of the same data")
+        delete_unused_files(service, extra, rt)
 
 
 def wait_more(service: Service, spec: JobSpec, job_id: str, rt: Runtime | None = None) -> JobState | None:
@@ -437,7 +426,7 @@ def wait_more(service: Service, spec: JobSpec, job_id: str, rt: Runtime | None =
     if job is None:
         return None
     if spec.wait:
-        job = wait_for_job(service, job, rt)
+        job = wait_for_job(service, job, rt, spec)
     state = state_of(service, job)
     if state.status in ENDED_WITHOUT_MODEL:
         rt.progress(f"job {job_id} {state.status}: {state.error_message}; the next update trains it again")
@@ -447,7 +436,8 @@ def wait_more(service: Service, spec: JobSpec, job_id: str, rt: Runtime | None =
 def cancel_and_clean(
     service: Service, spec: JobSpec, job_id: str | None, file_ids: list[str], rt: Runtime | None = None
 ) -> None:
-    """Cancel the job if it is still active, then delete its data files (and any leftovers of its key)."""
+    """Cancel the job if it is still active, then delete its data files and any leftovers of its key,
+    except files that a job which has not ended uses (a replacement with the same inputs, say)."""
     rt = rt or Runtime()
     if job_id:
         job = service.retrieve_job(job_id)
@@ -461,5 +451,5 @@ def cancel_and_clean(
                 if latest is not None and latest.get("status") in ACTIVE_STATES:
                     raise
                 rt.progress(f"job {job_id} ended before it could be cancelled: {error}")
-    leftovers = [str(f["id"]) for f in _own_files(service, spec).values()]
-    delete_files(service, list(dict.fromkeys([*file_ids, *leftovers])), rt)
+    leftovers = [str(f["id"]) for f in own_files(service, spec)]
+    delete_unused_files(service, list(dict.fromkeys([*file_ids, *leftovers])), rt)

@@ -48,7 +48,8 @@ def make_project(
     """A project folder with the real program, Pulumi.yaml and example data, and one stack file."""
     shutil.copy(ROOT / "Pulumi.yaml", folder / "Pulumi.yaml")
     shutil.copy(ROOT / "__main__.py", folder / "__main__.py")
-    (folder / "examples").symlink_to(ROOT / "examples", target_is_directory=True)
+    # A copy, not a symlink: data files reached through a link outside the project are refused.
+    shutil.copytree(ROOT / "examples", folder / "examples")
     (folder / "stacks").mkdir()
     config = {"ftstack:environment": environment, **(extra or {})}
     (folder / "stacks" / f"Pulumi.{stack}.yaml").write_text(

@@ -60,8 +60,10 @@ def test_a_customer_managed_key_and_user_assigned_identity_reach_the_account(tmp
     }
     environment["account"]["customerManagedKey"] = {
         "keyVaultUri": "https://kv-ftstack.vault.azure.net/",
+        "keyVaultId": f"{SUBSCRIPTION}/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-ftstack",
         "keyName": "aoai",
         "identityClientId": "11111111-1111-1111-1111-111111111111",
+        "identityPrincipalId": "22222222-2222-2222-2222-222222222222",
     }
     account = one(run_variant(tmp_path, environment), ACCOUNT)
     assert account.inputs["identity"] == {

@@ -161,7 +161,7 @@ def test_residency_is_not_checked_by_config_validation() -> None:
     assert env.deployments[0].sku == "GlobalStandard"
 
 
-def test_a_justified_override_makes_an_unlisted_region_valid() -> None:
+def test_a_justified_override_makes_an_unlisted_region_valid_and_is_kept_in_its_arm_spelling() -> None:
     raw = _set(_base(), "account.region", "eastus2")
     raw["capabilityOverrides"] = [
         {
@@ -172,7 +172,7 @@ def test_a_justified_override_makes_an_unlisted_region_valid() -> None:
             "justification": "enabled for our subscription by Azure support case 2411",
         }
     ]
-    assert parse_environment(raw, project_dir=ROOT).capability_overrides[0].region == "East US 2"
+    assert parse_environment(raw, project_dir=ROOT).capability_overrides[0].region == "eastus2"
 
 
 def test_a_non_object_environment_is_refused() -> None:

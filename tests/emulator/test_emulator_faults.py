@@ -29,7 +29,8 @@ def test_a_429_carries_retry_after_and_stops_after_its_count(fast_emulator: str)
 
     assert [a.status_code for a in answers] == [429, 429, 200]
     assert answers[0].headers["retry-after"] == "7"
-    assert answers[0].json()["error"]["code"] == "429"
+    assert answers[0].json()["error"]["code"] == "tooManyRequests"
+    assert answers[0].json()["error"]["type"] == "invalid_request_error"
 
 
 def test_the_sdk_retries_through_injected_429s(fast_emulator: str) -> None:

@@ -56,7 +56,10 @@ def test_a_job_trains_to_a_deployable_model_through_the_azure_sdk(
     checkpoints = list(client.fine_tuning.jobs.checkpoints.list(done.id))
     assert [c.step_number for c in checkpoints] == [72, 48, 24]
     assert all(set(c.metrics.model_dump(exclude_none=True)) == METRIC_KEYS for c in checkpoints)
-    assert checkpoints[0].fine_tuned_model_checkpoint == f"{done.fine_tuned_model}:ckpt-step-72"
+    # The final epoch's checkpoint is the final model; the two before it keep their step names.
+    assert checkpoints[0].fine_tuned_model_checkpoint == done.fine_tuned_model
+    assert checkpoints[1].fine_tuned_model_checkpoint == f"{done.fine_tuned_model}:ckpt-step-48"
+    assert all(re.fullmatch(r"ftchkpt-[0-9a-f]{32}", c.id) for c in checkpoints)
     assert done.fine_tuned_model in [m.id for m in client.models.list()]
     assert client.models.retrieve(done.fine_tuned_model).model_dump()["fine_tune"] == done.id
 
@@ -72,12 +75,15 @@ def test_the_results_file_is_a_csv_of_falling_loss_per_step(fast_emulator: str, 
     results = client.files.retrieve(done.result_files[0])
     rows = list(csv.DictReader(io.StringIO(client.files.content(results.id).text)))
     assert results.purpose == "fine-tune-results" and results.filename == "results.csv"
-    assert list(rows[0])[:5] == [
+    # The columns the fine-tuning docs list (the sampled validation accuracy as `validation_...`).
+    assert list(rows[0]) == [
         "step",
         "train_loss",
-        "train_accuracy",
+        "train_mean_token_accuracy",
         "valid_loss",
-        "valid_mean_token_accuracy",
+        "validation_mean_token_accuracy",
+        "full_valid_loss",
+        "full_valid_mean_token_accuracy",
     ]
     assert len(rows) == 48
     assert float(rows[-1]["train_loss"]) < float(rows[0]["train_loss"]) / 2

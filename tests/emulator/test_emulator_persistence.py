@@ -39,7 +39,8 @@ def test_a_restarted_emulator_with_a_state_dir_remembers_everything(
     assert content == training_file.read_bytes()
     assert answer.choices[0].message.content == dict(TOPICS)["pay my bill"]
     assert job.fine_tuned_model in models
-    assert events_again == events and len(checkpoints) == job.hyperparameters.n_epochs
+    # Only the newest 3 checkpoints are kept (the final model and the 2 epochs before it).
+    assert events_again == events and len(checkpoints) == min(3, job.hyperparameters.n_epochs)
 
 
 def test_a_job_keeps_training_across_a_restart(tmp_path: Path, training_file: Path) -> None:

@@ -23,13 +23,16 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from components.fine_tuning_job import FineTuningJobProvider
 from ftstack.emulator.server import running_emulator
-from ftstack.fine_tuning.client import ENDPOINT_ENV, TOKEN_ENV, Connection, FineTuningClient
+from ftstack.fine_tuning.client import ENDPOINT_ENV, TIMEOUT_ENV, TOKEN_ENV, Connection, FineTuningClient
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "support-chat"
 TOKEN = "test-token"
 # Ten simulated minutes per real second: a small job ends in about a second.
 TIME_SCALE = 600.0
+# Seconds a request may take against the emulator (its answers take milliseconds); it is also how long
+# the provider looks for a job whose create went unanswered, so the fault tests stay short.
+REQUEST_TIMEOUT = "5"
 REAL_ENDPOINT_ENV = "FTSTACK_TEST_ENDPOINT"
 URN = "urn:pulumi:test::ftstack::pulumi-python:dynamic/ftstack:FineTuningJob::{name}"
 
@@ -108,6 +111,7 @@ def start_emulator(monkeypatch: pytest.MonkeyPatch, region: str) -> Iterator[Emu
     """Run an emulator in `region` and point the provider's environment at it."""
     with running_emulator(region=region, time_scale=TIME_SCALE, token=TOKEN) as url:
         monkeypatch.setenv(TOKEN_ENV, TOKEN)
+        monkeypatch.setenv(TIMEOUT_ENV, REQUEST_TIMEOUT)
         monkeypatch.delenv(ENDPOINT_ENV, raising=False)
         yield Emulator(url)
 

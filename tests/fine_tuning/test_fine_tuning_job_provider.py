@@ -23,13 +23,15 @@ def test_create_waits_for_success_and_returns_the_model_tokens_and_checkpoints(e
     assert outs["status"] == "succeeded"
     assert outs["fine_tuned_model"].startswith("gpt-4.1-mini-2025-04-14.ft-")
     assert outs["trained_tokens"] > 0
-    # One checkpoint per epoch, in step order, each deployable under its own model name.
+    # One checkpoint per epoch, in step order, each deployable.
     steps = [c["step"] for c in outs["checkpoints"]]
     assert len(steps) == 2
     assert steps == sorted(steps)
+    # The final epoch's checkpoint is the final model; the one before it has its own step name.
+    assert outs["checkpoints"][-1]["fine_tuned_model_checkpoint"] == outs["fine_tuned_model"]
     assert (
-        outs["checkpoints"][-1]["fine_tuned_model_checkpoint"]
-        == f"{outs['fine_tuned_model']}:ckpt-step-{steps[-1]}"
+        outs["checkpoints"][0]["fine_tuned_model_checkpoint"]
+        == f"{outs['fine_tuned_model']}:ckpt-step-{steps[0]}"
     )
     assert {"train_loss", "valid_loss", "train_mean_token_accuracy"} <= set(outs["checkpoints"][0]["metrics"])
     assert outs["result_files"]
