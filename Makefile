@@ -39,4 +39,6 @@ bench: $(STAMP)
 # pip-audit against every package in uv.lock; exit 3 with one clear line when no vulnerability database
 # can be reached (pip-audit alone would print "No known vulnerabilities found" having audited nothing).
 audit: $(STAMP)
-	$(BIN)/python scripts/audit_lock.py
+	@$(UV) export --frozen --all-groups --no-emit-project --no-header --quiet --format requirements-txt \
+		--output-file $(VENV)/audit-requirements.txt
+	$(BIN)/python scripts/audit_lock.py $(VENV)/audit-requirements.txt

@@ -13,31 +13,20 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("pypi", "osv")  # PyPI's JSON API first, then OSV
 EXIT_VULNERABLE = 1
 EXIT_NOT_AUDITED = 3
 
 
-def export_lock(target: Path) -> None:
-    """Write every locked package (runtime and dev groups), pinned with hashes, as a requirements file."""
-    subprocess.run(
-        [sys.executable, "-m", "uv", "export", "--frozen", "--all-groups", "--no-emit-project", "--no-header"]
-        + ["--format", "requirements-txt", "--output-file", str(target), "--quiet"],
-        cwd=ROOT,
-        check=True,
-    )
-
-
 def audit(requirements: Path, service: str) -> tuple[list[dict[str, object]], str]:
     """pip-audit's per-package results against `service` (empty when it could not run), and its last error."""
     pip_audit = Path(sys.executable).with_name("pip-audit")
+    command = [str(pip_audit), "--disable-pip", "--require-hashes", "--requirement", str(requirements)]
+    command += ["--vulnerability-service", service, "--format", "json", "--progress-spinner", "off"]
     done = subprocess.run(
-        [str(pip_audit), "--disable-pip", "--require-hashes", "--requirement", str(requirements)]
-        + ["--vulnerability-service", service, "--format", "json", "--progress-spinner", "off", "--timeout", "15"],
+        [*command, "--timeout", "15"],
         capture_output=True,
         text=True,
         check=False,
@@ -51,31 +40,33 @@ def audit(requirements: Path, service: str) -> tuple[list[dict[str, object]], st
     return [d for d in dependencies if isinstance(d, dict)], ""
 
 
-def main() -> int:
-    """Audit the lock against the first reachable service; print one verdict line (and any findings)."""
-    with tempfile.TemporaryDirectory() as folder:
-        requirements = Path(folder) / "requirements.txt"
-        export_lock(requirements)
-        tried: list[str] = []
-        for service in SERVICES:
-            dependencies, error = audit(requirements, service)
-            audited = [d for d in dependencies if "skip_reason" not in d]
-            if not audited:
-                tried.append(f"{service}: {error or 'every package skipped (database not reachable)'}")
-                continue
-            vulnerable = [d for d in audited if d.get("vulns")]
-            for dep in vulnerable:
-                ids = ", ".join(str(v.get("id")) for v in dep["vulns"])  # type: ignore[attr-defined]
-                print(f"{dep['name']} {dep['version']}: {ids}")
-            skipped = len(dependencies) - len(audited)
-            print(
-                f"make audit: {len(audited)} of {len(dependencies)} locked packages audited against {service}; "
-                f"{len(vulnerable)} with known vulnerabilities"
-                + (f"; {skipped} could not be audited" if skipped else "")
+def main(requirements: Path) -> int:
+    """Audit the exported lock against the first reachable service; print one verdict line and findings."""
+    tried: list[str] = []
+    for service in SERVICES:
+        dependencies, error = audit(requirements, service)
+        audited = [d for d in dependencies if "skip_reason" not in d]
+        if not audited:
+            tried.append(f"{service}: {error or 'every package skipped (database not reachable)'}")
+            continue
+        vulnerable = [d for d in audited if d.get("vulns")]
+        for dep in vulnerable:
+            vulns = dep["vulns"]
+            ids = (
+                ", ".join(str(v.get("id")) for v in vulns if isinstance(v, dict))
+                if isinstance(vulns, list)
+                else ""
             )
-            if vulnerable:
-                return EXIT_VULNERABLE
-            return EXIT_NOT_AUDITED if skipped else 0
+            print(f"{dep['name']} {dep['version']}: {ids}")
+        skipped = len(dependencies) - len(audited)
+        print(
+            f"make audit: {len(audited)} of {len(dependencies)} locked packages audited against {service}; "
+            f"{len(vulnerable)} with known vulnerabilities"
+            + (f"; {skipped} could not be audited" if skipped else "")
+        )
+        if vulnerable:
+            return EXIT_VULNERABLE
+        return EXIT_NOT_AUDITED if skipped else 0
     print(
         "make audit: no vulnerability database is reachable, so nothing was audited (tried "
         + "; ".join(tried)
@@ -86,4 +77,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # The Makefile exports uv.lock (every group, pinned with hashes) and passes the file.
+    sys.exit(main(Path(sys.argv[1])))

@@ -228,6 +228,10 @@ def destroy(session: LocalSession) -> int:
     """`pulumi destroy --yes`, then purge the accounts it soft-deleted so the stack can be created again
     (on Azure: `az cognitiveservices account purge`)."""
     accounts = [r["id"] for r in state_resources(session) if r.get("type") == ACCOUNT_TYPE and r.get("id")]
+    # Production stacks protect their account and resource group; the local Azure is a sandbox.
+    session.pulumi(
+        "state", "unprotect", "--all", "--yes", "--stack", session.stack, "--non-interactive", capture=True
+    )
     code = session.pulumi("destroy", "--yes", *session.stack_args, "--non-interactive").returncode
     if code == 0:
         purge_soft_deleted(session.azure, accounts)
