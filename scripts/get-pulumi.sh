@@ -45,9 +45,19 @@ if ! command -v go >/dev/null 2>&1; then
   exit 2
 fi
 
-echo "get-pulumi: building the Pulumi CLI $version from the Go module proxy (first time only, several minutes)" >&2
 work="$tools/src"
 mkdir -p "$work" "$bin"
+# One build at a time (make and the tests may ask at once): the second caller waits, then finds the first's.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$tools/.build.lock"
+  flock 9
+  if [[ -x "$bin/pulumi" ]] && compatible "$bin/pulumi"; then
+    write_language_host
+    echo "$bin"
+    exit 0
+  fi
+fi
+echo "get-pulumi: building the Pulumi CLI $version from the Go module proxy (first time only, several minutes)" >&2
 cd "$work"
 [[ -f go.mod ]] || go mod init ftstack.local/pulumi-cli >/dev/null 2>&1
 cat > tools.go <<GO

@@ -10,8 +10,10 @@ ROOT_KEY = "ftstack:environment"
 MAX_QUOTED_CHARS = 80
 # A quoted run longer than that, in any message (the catalog's and pydantic's quote whole values). A quote
 # inside a word ("the service's") starts no run, so prose is never cut.
+# A repr may hold escaped quotes, which belong to the run.
 _LONG_QUOTED = re.compile(
-    rf"(?<![\w'])'[^'\n]{{{MAX_QUOTED_CHARS + 1},}}'(?!\w)|(?<![\w\"])\"[^\"\n]{{{MAX_QUOTED_CHARS + 1},}}\"(?!\w)"
+    rf"(?<![\w'])'(?:[^'\\\n]|\\.){{{MAX_QUOTED_CHARS + 1},}}'(?!\w)"
+    rf"|(?<![\w\"])\"(?:[^\"\\\n]|\\.){{{MAX_QUOTED_CHARS + 1},}}\"(?!\w)"
 )
 
 

@@ -24,7 +24,7 @@ PULUMI_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 NAME_RULE = "letters, digits, '-', '_' and '.', at most 100 characters"
 MAX_FOLDER_CHARS = 1024
 # Messages about the whole file read on from its name ("Pulumi.yaml is not valid YAML").
-_ABOUT_THE_FILE = ("is ", "holds ", "nests ")
+_ABOUT_THE_FILE = ("is ", "holds ", "nests ", "looks ")
 
 
 class StackFileError(ValueError):

@@ -148,10 +148,14 @@ if yaml.__with_libyaml__:  # libyaml's parser (events from C) under the same bou
 
 def decode_yaml_bytes(data: bytes) -> str:
     """`data` as text: UTF-8 (a UTF-8 byte-order mark is fine); YamlInputError for anything else."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise YamlInputError("is UTF-16 text; save it as UTF-8")
+    # UTF-32 first: its little-endian mark starts with UTF-16's.
     if data.startswith((b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")):
         raise YamlInputError("is UTF-32 text; save it as UTF-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise YamlInputError("is UTF-16 text; save it as UTF-8")
+    if len(data) >= 4 and data[:4].count(0) == 2 and (data[0] == 0) != (data[1] == 0):
+        # No byte-order mark, but every other byte of the first characters is NUL: UTF-16 text.
+        raise YamlInputError("looks like UTF-16 text (NUL bytes between the characters); save it as UTF-8")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -7,6 +7,7 @@ resource registration is captured with its properties, parent and dependencies. 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import os
@@ -79,6 +80,7 @@ def run_program(project_dir: Path, stack: str, preview: bool) -> ProgramRun:
     monitor = CapturingMonitor(mocks)
 
     def run() -> dict[str, Any]:
+        _ensure_event_loop()
         pulumi.runtime.set_mocks(mocks, project=config.project, stack=stack, preview=preview, monitor=monitor)
         pulumi.runtime.set_all_config(config.pulumi_config(), sorted(config.secret_keys))
         exports: dict[str, Any] = {}
@@ -104,6 +106,15 @@ def run_program(project_dir: Path, stack: str, preview: bool) -> ProgramRun:
             raise
         raise ProgramError(lines, list(monitor.declared)) from None
     return ProgramRun(stack, preview, tree_order(monitor.declared), exports)
+
+
+def _ensure_event_loop() -> None:
+    """Give this thread an event loop when it has none: Pulumi's mock runtime asks for the current one,
+    and an earlier `asyncio.run` in the same process leaves none behind."""
+    try:
+        asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
 
 
 def tree_order(resources: list[DeclaredResource]) -> list[DeclaredResource]:

@@ -78,7 +78,7 @@ def test_an_unknown_policy_in_the_stack_levels_is_a_config_error(tmp_path):
 def test_an_unknown_stack_is_a_config_error_naming_the_stacks_that_exist():
     result = check("--stack", "staging")
     assert result.exit_code == 2
-    assert "no stack 'staging'" in result.stderr and "dev, prod-eu, prod-us" in result.stderr
+    assert "no stacks/Pulumi.staging.yaml" in result.stderr and "dev, prod-eu, prod-us" in result.stderr
 
 
 def test_the_generated_policy_config_is_what_the_analyzer_accepts(tmp_path):

@@ -104,7 +104,9 @@ def test_up_creates_every_resource_and_trains_every_job(project: Path, stack: st
 @pytest.mark.parametrize("stack", STACKS)
 def test_a_second_preview_shows_no_changes(project: Path, stack: str):
     steps = preview_steps(project, stack)
-    assert {s["op"] for s in steps} <= {"same"}, [(s["op"], s["urn"]) for s in steps if s["op"] != "same"]
+    # Pulumi.yaml asks for a refresh before every preview: those reads are not changes.
+    changes = [(s["op"], s["urn"]) for s in steps if s["op"] not in ("same", "refresh")]
+    assert changes == []
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -193,7 +193,8 @@ def test_stats_refuse_a_price_that_is_not_a_finite_amount(write_jsonl: Writer, p
 
     assert result.exit_code == 2
     assert "--price-per-million-tokens" in _one_error_line(result)
-    assert result.stdout == ""
+    # Asked for JSON, the refusal comes as the JSON error document on stdout as well.
+    assert json.loads(result.stdout)["error"]["exitCode"] == 2
 
 
 def test_stats_exit_1_on_an_invalid_file_and_describe_its_valid_examples_only(write_jsonl: Writer) -> None:
