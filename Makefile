@@ -25,8 +25,9 @@ $(STAMP): pyproject.toml uv.lock
 demo: pulumi
 	$(WITH_UV) $(BIN)/python scripts/demo.py
 
+# Two workers, whole files each: a real-engine test file is one sequence on its own local Azure.
 test: pulumi
-	$(WITH_UV) $(BIN)/pytest -q -m "not benchmark"
+	$(WITH_UV) $(BIN)/pytest -q -m "not benchmark" -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

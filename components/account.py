@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import authorization, cognitiveservices, resources
 
+from ftstack.catalog.roles import load_roles
 from ftstack.config.schema import AccountConfig, CustomerManagedKeySpec
 
 CMK_KEY_SOURCE = "Microsoft.KeyVault"
 # Built-in role "Key Vault Crypto Service Encryption User" (same GUID in every tenant): read a key's
 # metadata and wrap/unwrap with it, which is all a service needs to encrypt with a customer-managed key.
-KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
+KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = load_roles().get("Key Vault Crypto Service Encryption User").guid
 # Fixed namespace so the key grant's GUID name is the same on every run (ARM names assignments by GUID).
 KEY_ACCESS_NAMESPACE = uuid.UUID("0b8e6c1e-2f8d-4a6e-9d55-6a1f3c2b7e90")
 

@@ -137,10 +137,11 @@ def run(args: list[str] | None = None) -> int:
     from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
     from typer.exceptions import Abort, Exit
 
-    from ftstack.cli.errors import error_document, in_json_mode, print_json
+    from ftstack.cli.errors import error_document, in_json_mode, json_mode, print_json
     from ftstack.data_plane import CREDENTIAL_HINT, is_credential_error
 
     argv = sys.argv[1:] if args is None else args
+    json_mode(False)  # a process-wide flag: an earlier in-process command must not leave it on
     try:
         code = build_app(_command_name(argv))(args=argv, prog_name="ftstack", standalone_mode=False)
     except NoArgsIsHelpError as error:

@@ -19,6 +19,7 @@ from typing import Any
 
 from ftstack.config.stack_selection import stack_short_name as stack_name  # one rule for stack names
 from ftstack.local import azure_process, toolchain
+from ftstack.local.policy_pack_venv import PolicyPackVenvError, ensure_pack_virtualenv
 from ftstack.local.workspace import AZURE_NATIVE, LocalWorkspace, azure_native_version
 
 POLICY_PACK_DIR = "policies"
@@ -107,6 +108,10 @@ def open_session(project_dir: Path, stack: str) -> LocalSession:
         workspace, stack, pulumi_bin, azure, workspace.pulumi_env(pulumi_bin, extra, azure.url, azure.token)
     )
     _install_provider(session)
+    try:
+        ensure_pack_virtualenv(project_dir, project_dir / POLICY_PACK_DIR, session.env)
+    except PolicyPackVenvError as error:
+        raise LocalRunError(str(error)) from None
     _write_stack_config(session, _salt(session))
     policy_file = workspace.policy_config(stack)
     policy_file.parent.mkdir(parents=True, exist_ok=True)

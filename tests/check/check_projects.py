@@ -17,7 +17,7 @@ Environment = dict[str, Any]
 def copy_project(dest: Path) -> Path:
     """A copy of the project (program, components, stacks, example data, policy pack) in `dest`."""
     dest.mkdir(parents=True, exist_ok=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".venv")  # venvs are not relocatable
     for part in PROJECT_PARTS:
         source = ROOT / part
         if source.is_dir():

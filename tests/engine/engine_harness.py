@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ftstack.local.policy_pack_venv import ensure_pack_virtualenv, pack_virtualenv
 from ftstack.local.runner import LocalSession, open_session
 from tests.check.check_projects import copy_project
 
@@ -40,6 +41,12 @@ def local_project(dest: Path) -> Path:
     project = copy_project(dest)
     shutil.copytree(ROOT / "scripts", project / "scripts")
     (project / ".venv").symlink_to(ROOT / ".venv", target_is_directory=True)
+    # The pack's own virtualenv is made once, in this checkout, and shared like the project's.
+    pack = ROOT / "policies"
+    venv = pack_virtualenv(pack)
+    if venv is not None and venv.parent == pack:
+        ensure_pack_virtualenv(ROOT, pack, local_env())
+        (project / "policies" / venv.name).symlink_to(venv, target_is_directory=True)
     return project
 
 

@@ -117,7 +117,7 @@ def test_changing_one_training_file_replaces_that_job_only(project: Path, stack:
     job = document["config"]["ftstack:environment"]["fineTuning"]["jobs"][0]
     source = project / job["trainingFile"]
     changed = source.with_name(f"training-{stack}-changed.jsonl")
-    lines = [line for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = [line for line in source.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
     changed.write_text(
         "\n".join([*lines[1:], lines[0]]) + "\n", encoding="utf-8"
     )  # same examples, new content

@@ -10,7 +10,8 @@ from ftstack.local.runner import stack_name
 
 
 @pytest.mark.parametrize(
-    "given", ["dev", "org/ftstack/dev", "stacks/Pulumi.dev.yaml", "Pulumi.dev.yaml", "./stacks/Pulumi.dev.yml"]
+    "given",
+    ["dev", "org/ftstack/dev", "stacks/Pulumi.dev.yaml", "Pulumi.dev.yaml", "./stacks/Pulumi.dev.yml"],
 )
 def test_every_stack_spelling_names_the_same_stack(given: str):
     assert stack_name(given) == "dev"
