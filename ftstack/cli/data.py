@@ -15,7 +15,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from rich.table import Table
 
 from ftstack.catalog import CatalogError, ModelRow, load_matrix
-from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, ensure_folder, fail, print_json
+from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, ensure_folder, fail, json_mode, print_json
+from ftstack.cli.output import console as output_console  # one factory decides colour and width
 from ftstack.training_data import EncodingUnavailableError, Finding, ValidationReport
 from ftstack.training_data.report import report_from_scan
 from ftstack.training_data.scan import FileScan
@@ -39,7 +40,10 @@ ModelOpt = Annotated[str, typer.Option("--model", help="Base model, e.g. gpt-4o-
 VersionOpt = Annotated[
     str | None, typer.Option("--version", help="Model version (needed when it has several).")
 ]
-MethodOpt = Annotated[MethodChoice, typer.Option("--method", help="supervised or dpo.")]
+# Any case (`DPO`, `Supervised`), as Azure spells methods; the matrix spells them in lower case.
+MethodOpt = Annotated[
+    MethodChoice, typer.Option("--method", case_sensitive=False, help="supervised or dpo (any case).")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
@@ -70,7 +74,7 @@ def _progress(path: Path, quiet: bool) -> Iterator[Callable[[int], None] | None]
         DownloadColumn(),
         TransferSpeedColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=output_console(stderr=True),
         transient=True,
         auto_refresh=False,
     ) as bar:
@@ -133,12 +137,13 @@ def validate(
     as_json: JsonOpt = False,
 ) -> None:
     """Check a training file against the model's limits and Azure's data rules; exit 1 when invalid."""
+    json_mode(as_json)
     row = _inputs(file, model, version)
     report = report_from_scan(_scan(file, row, method, as_json))
     if as_json:
         print_json(report.to_json())
     else:
-        _print_report(Console(), file, row, report)
+        _print_report(output_console(), file, row, report)
     if not report.valid:
         raise typer.Exit(EXIT_FOUND_PROBLEMS)
 
@@ -205,6 +210,7 @@ def stats(
 ) -> None:
     """Show distributions of messages and tokens per valid example, and the billed tokens and cost;
     exit 1 when the file is invalid, as `validate` does."""
+    json_mode(as_json)
     chosen: int | None = None
     if epochs != "auto":
         if not epochs.isdigit() or not 1 <= int(epochs) <= 50:
@@ -217,7 +223,7 @@ def stats(
     if as_json:
         print_json(result.to_json())
     else:
-        _print_stats(Console(), file, row, result)
+        _print_stats(output_console(), file, row, result)
     if not result.report.valid:
         raise typer.Exit(EXIT_FOUND_PROBLEMS)
 
@@ -236,6 +242,7 @@ def split(
 ) -> None:
     """Split a file into FILE.train.jsonl and FILE.validation.jsonl: deterministic, stratified by
     length, duplicates removed."""
+    json_mode(as_json)
     if not file.is_file():
         fail(f"{file}: no such file; give the path of a JSONL training file")
     if not 0 < validation < 1:
@@ -258,8 +265,7 @@ def split(
     if as_json:
         print_json(result.to_json())
     elif result.errors:
-        console = Console()
-        console.print(
+        output_console().print(
             _findings_table(
                 "Lines that are not JSON objects (nothing written)",
                 result.errors,
@@ -268,7 +274,7 @@ def split(
             )
         )
     else:
-        Console().print(
+        output_console().print(
             f"wrote {result.train:,} examples to {result.train_path} and {result.validation:,} to "
             f"{result.validation_path}; {result.duplicates_removed:,} duplicate"
             f"{'s' if result.duplicates_removed != 1 else ''} removed"

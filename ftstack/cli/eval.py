@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, ensure_folder, fail, print_json
+from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, ensure_folder, fail, json_mode, print_json
 from ftstack.cli.options import ApiVersionOption, TokenOption
+from ftstack.cli.output import console as output_console  # one factory decides colour and width
 from ftstack.data_plane import DEFAULT_API_VERSION
 from ftstack.evaluation.holdout import HoldoutError, load_holdout
 from ftstack.evaluation.metrics import (
@@ -23,7 +23,7 @@ from ftstack.evaluation.metrics import (
     reference_pattern_problems,
 )
 from ftstack.evaluation.results import EvaluationResult
-from ftstack.evaluation.summary import write_outputs
+from ftstack.evaluation.summary import usage_text, write_outputs
 
 DEFAULT_METRICS = ["exact", "ngram_similarity"]
 # The shell convention for a run stopped by Ctrl-C.
@@ -39,7 +39,7 @@ def _resume_hint(out: Path) -> str:
 
 
 def _show(result: EvaluationResult, results_path: Path, summary_path: Path) -> None:
-    console = Console()
+    console = output_console()
     base, candidate = result.usage["base"], result.usage["candidate"]
     table = Table(title=f"{candidate.deployment} vs {base.deployment}: {result.scored_examples} examples")
     for column in ("Metric", "Base [95% CI]", "Candidate [95% CI]", "Delta [95% CI]", "Win/tie/loss"):
@@ -55,7 +55,8 @@ def _show(result: EvaluationResult, results_path: Path, summary_path: Path) -> N
     console.print(table)
     for role, usage in (("base", base), ("candidate", candidate)):
         console.print(
-            f"{role} {usage.deployment}: {usage.new_requests} sent, {usage.cached_answers} from cache; latency "
+            f"{role} {usage.deployment}: "
+            f"{usage_text(usage.answers, usage.new_requests, usage.cached_answers, usage.repeated_answers)}; latency "
             f"mean {usage.latency_mean:.3f}s p95 {usage.latency_p95:.3f}s; tokens {usage.prompt_tokens} in, "
             f"{usage.completion_tokens} out"
         )
@@ -108,6 +109,7 @@ def eval_command(
     temperature: Annotated[float, typer.Option("--temperature", help="Sampling temperature.")] = 0.0,
 ) -> None:
     """Ask both deployments every holdout question, score the answers, compare them; resumable via --out."""
+    json_mode(as_json)  # with --json, a refusal is the JSON error document on stdout too
     # Imported here: openai takes a while to load, and most commands do not need it.
     from ftstack.evaluation.answer_cache import AnswerCache
     from ftstack.evaluation.chat_client import ChatClient, Endpoint, RequestFailedError, RequestParams
@@ -160,7 +162,7 @@ def eval_command(
         damaged = cache.warning()
         if damaged:  # one line with the count; those questions are simply asked again
             sys.stderr.write(f"warning: {damaged}\n")
-        stderr = Console(stderr=True)
+        stderr = output_console(stderr=True)
         # A bar only where someone watches: piped or captured stderr keeps just the error lines.
         progress = Progress(
             TextColumn("asking deployments"),
@@ -188,6 +190,7 @@ def eval_command(
     results_path, summary_path = write_outputs(result, out)
     if as_json:
         print_json(result.to_json())
+        json_mode(False)  # stdout holds results.json, failures included: one JSON document, not two
     else:
         _show(result, results_path, summary_path)
     if result.failures:

@@ -136,12 +136,15 @@ def _percentile(values: Sequence[float], q: float) -> float:
 
 def _usage(deployment: str, answers: Sequence[CachedAnswer], fresh: set[str]) -> UsageSummary:
     latencies = [a.answer.latency_seconds for a in answers]
-    new = sum(1 for a in answers if a.key in fresh)
+    # One request per distinct prompt: a prompt repeated in the holdout is sent (or cached) once.
+    distinct = {a.key for a in answers}
+    new = len(distinct & fresh)
     return UsageSummary(
         deployment=deployment,
         answers=len(answers),
         new_requests=new,
-        cached_answers=len(answers) - new,
+        cached_answers=len(distinct) - new,
+        repeated_answers=len(answers) - len(distinct),
         latency_mean=stats.fmean(latencies) if latencies else 0.0,
         latency_p50=_percentile(latencies, 0.5),
         latency_p95=_percentile(latencies, 0.95),

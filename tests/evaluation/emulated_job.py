@@ -18,6 +18,8 @@ BASE_MODEL = "gpt-4o-mini-2024-07-18"
 # Simulated seconds per real second: the 3-epoch job on 36 examples finishes in well under a second.
 TIME_SCALE = 100_000
 TERMINAL = ("succeeded", "failed", "cancelled")
+# The emulator's admin routes need a credential like its API routes (any one: no token is configured).
+ADMIN_HEADERS = {"api-key": "test-token"}
 
 
 @dataclass(frozen=True)
@@ -64,20 +66,21 @@ def train_support_chat_job(url: str, n_epochs: int = 3) -> TrainedJob:
 
 def chat_completions(url: str) -> dict[str, int]:
     """Chat completions the emulator answered since its counts were last reset, per deployment."""
-    counts: dict[str, int] = httpx.get(f"{url}/emulator/stats").json()["chat_completions_by_deployment"]
+    stats = httpx.get(f"{url}/emulator/stats", headers=ADMIN_HEADERS).json()
+    counts: dict[str, int] = stats["chat_completions_by_deployment"]
     return counts
 
 
 def chat_requests(url: str) -> int:
     """Chat-completion requests the emulator received since its counts were reset (refused ones included)."""
-    stats: dict[str, int] = httpx.get(f"{url}/emulator/stats").json()
+    stats: dict[str, int] = httpx.get(f"{url}/emulator/stats", headers=ADMIN_HEADERS).json()
     return int(stats["chat_completions"])
 
 
 def reset_emulator(url: str) -> None:
     """Forget request counts and fault rules."""
-    httpx.delete(f"{url}/emulator/stats").raise_for_status()
-    httpx.delete(f"{url}/emulator/faults").raise_for_status()
+    httpx.delete(f"{url}/emulator/stats", headers=ADMIN_HEADERS).raise_for_status()
+    httpx.delete(f"{url}/emulator/faults", headers=ADMIN_HEADERS).raise_for_status()
 
 
 @pytest.fixture(scope="module")

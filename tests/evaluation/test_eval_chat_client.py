@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from ftstack.evaluation.chat_client import ChatClient, Endpoint, RequestFailedError, RequestParams
-from tests.evaluation.emulated_job import TrainedJob, chat_requests
+from tests.evaluation.emulated_job import ADMIN_HEADERS, TrainedJob, chat_requests
 
 pytestmark = pytest.mark.e2e
 
@@ -17,7 +17,7 @@ QUESTION = [{"role": "user", "content": "How do I reset my router?"}]
 
 def _fault(job: TrainedJob, **rule: object) -> None:
     rule.setdefault("route", "POST /deployments/*/chat/completions")
-    httpx.post(f"{job.url}/emulator/faults", json=rule).raise_for_status()
+    httpx.post(f"{job.url}/emulator/faults", json=rule, headers=ADMIN_HEADERS).raise_for_status()
 
 
 def test_throttled_requests_wait_the_servers_retry_after_then_succeed(job: TrainedJob) -> None:

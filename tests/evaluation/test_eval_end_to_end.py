@@ -11,7 +11,13 @@ from typer.testing import CliRunner, Result
 
 from ftstack.cli.app import app
 from ftstack.emulator.server import running_emulator
-from tests.evaluation.emulated_job import EXAMPLES, TrainedJob, chat_completions, chat_requests
+from tests.evaluation.emulated_job import (
+    ADMIN_HEADERS,
+    EXAMPLES,
+    TrainedJob,
+    chat_completions,
+    chat_requests,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -73,7 +79,7 @@ def test_throttling_with_retry_after_is_retried_and_the_evaluation_completes(
     job: TrainedJob, tmp_path: Path
 ) -> None:
     rule = {"route": "POST /deployments/*/chat/completions", "kind": "429", "times": 4, "retry_after": 0}
-    httpx.post(f"{job.url}/emulator/faults", json=rule).raise_for_status()
+    httpx.post(f"{job.url}/emulator/faults", json=rule, headers=ADMIN_HEADERS).raise_for_status()
     result = run_eval(job, tmp_path, "--json", "--concurrency", "2")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["complete"] is True
@@ -83,7 +89,9 @@ def test_throttling_with_retry_after_is_retried_and_the_evaluation_completes(
 
 def test_a_deployment_registered_under_its_own_name_is_evaluated(job: TrainedJob, tmp_path: Path) -> None:
     httpx.put(
-        f"{job.url}/emulator/deployments/support-bot", json={"model": job.fine_tuned_model}
+        f"{job.url}/emulator/deployments/support-bot",
+        json={"model": job.fine_tuned_model},
+        headers=ADMIN_HEADERS,
     ).raise_for_status()
     result = run_eval(job, tmp_path, "--gate", "0.3", candidate="support-bot")
     assert result.exit_code == 0, result.stderr
@@ -124,3 +132,15 @@ def test_input_mistakes_are_all_reported_at_once_before_any_request(tmp_path: Pa
     assert any("--concurrency 0" in line for line in lines)
     assert any(f"{bad}:1:" in line for line in lines)
     assert not (tmp_path / "out").exists()
+
+
+def test_with_json_an_input_mistake_is_the_json_error_document_on_stdout(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["eval", "--endpoint", "http://127.0.0.1:9", "--data", str(tmp_path / "missing.jsonl"), "--base", "a",
+         "--candidate", "b", "--concurrency", "0", "--out", str(tmp_path / "out"), "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    document = json.loads(result.stdout)
+    assert document["error"]["exitCode"] == 2
+    assert "--concurrency 0" in result.stderr

@@ -207,3 +207,28 @@ def test_stats_exit_1_on_an_invalid_file_and_describe_its_valid_examples_only(wr
     assert (data["examples"], data["valid_examples"], data["valid"]) == (12, 10, False)
     assert data["tokens_per_example"]["min"] > 0  # the broken lines are not 0-token examples
     assert data["messages_per_example"]["min"] == 3
+
+
+@pytest.mark.parametrize("spelling", ["DPO", "Dpo"])
+def test_the_method_is_accepted_in_azures_casing(write_jsonl: Writer, spelling: str) -> None:
+    path = write_jsonl([dpo_example(i) for i in range(10)])
+
+    result = runner.invoke(
+        app, ["data", "validate", str(path), "--model", "gpt-4.1", "--method", spelling, "--json"]
+    )
+
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["valid"] is True
+
+
+def test_piped_reports_keep_each_line_whole_for_grep(write_jsonl: Writer) -> None:
+    path = write_jsonl([chat_example(i) for i in range(10)])
+
+    validated = runner.invoke(app, ["data", "validate", str(path), "--model", "gpt-4.1-nano"])
+    split = runner.invoke(app, ["data", "split", str(path), "--validation", "0.2"])
+
+    summary = [line for line in validated.stdout.splitlines() if line.startswith(path.name)]
+    assert len(summary) == 1 and summary[0].endswith("epochs (auto)"), validated.stdout
+    assert len(summary[0]) > 80
+    wrote = split.stdout.strip()
+    assert "\n" not in wrote and wrote.startswith("wrote ") and wrote.endswith("removed"), split.stdout
