@@ -19,7 +19,7 @@ pulumi: $(STAMP)
 
 $(STAMP): pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv || $(PYTHON) -m pip install --quiet --user uv
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 demo: pulumi
@@ -36,6 +36,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_validate.py
+	$(BIN)/python scripts/bench_check.py
 
 # pip-audit against every package in uv.lock; exit 3 with one clear line when no vulnerability database
 # can be reached (pip-audit alone would print "No known vulnerabilities found" having audited nothing).

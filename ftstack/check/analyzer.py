@@ -8,23 +8,19 @@ as a whole. No Pulumi CLI and no engine are involved.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import selectors
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 import grpc
 import jsonschema
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from ftstack.check.pack_process import AnalyzerError, PackProcess
 
 LEVELS = {
     analyzer_pb2.ADVISORY: "advisory",
@@ -41,12 +37,7 @@ SEVERITIES = {
     analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical",
 }
 ALL_POLICIES = "all"
-STARTUP_TIMEOUT_SECONDS = 60.0
 RPC_TIMEOUT_SECONDS = 60.0
-
-
-class AnalyzerError(RuntimeError):
-    """The analyzer process could not start or answer; the message carries its stderr."""
 
 
 class PolicyConfigError(ValueError):
@@ -183,14 +174,22 @@ def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
 
 
 class Analyzer:
-    """The policy pack in `pack_dir`, served by a real `python -m pulumi.policy` process."""
+    """The policy pack in `pack_dir`, served by a real `python -m pulumi.policy` process.
 
-    def __init__(self, pack_dir: Path, *, python_path: Iterable[Path] = (), python: str | None = None):
-        self.pack_dir = pack_dir.resolve()
-        self._python_path = [str(Path(p).resolve()) for p in python_path]
-        self._python = python or sys.executable
-        self._process: subprocess.Popen[bytes] | None = None
-        self._stderr: IO[bytes] | None = None
+    Give `process` to connect to a pack already launched in the background (`PackProcess.launch()`), so that
+    its start-up overlaps other work; otherwise `start()` launches it.
+    """
+
+    def __init__(
+        self,
+        pack_dir: Path,
+        *,
+        python_path: Iterable[Path] = (),
+        python: str | None = None,
+        process: PackProcess | None = None,
+    ):
+        self._pack = process or PackProcess(pack_dir, python_path=python_path, python=python)
+        self.pack_dir = self._pack.pack_dir
         self._channel: grpc.Channel | None = None
         self._stub: analyzer_pb2_grpc.AnalyzerStub | None = None
         self._info: PackInfo | None = None
@@ -198,64 +197,24 @@ class Analyzer:
     # --- process -----------------------------------------------------------------------------------
 
     def start(self) -> Analyzer:
-        """Start the analyzer and connect to it; AnalyzerError (with its stderr) when it does not come up."""
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join([*self._python_path, *filter(None, [env.get("PYTHONPATH")])])
-        # Kept open for the process's lifetime (a pipe could fill up and block it); close() releases it.
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
-        self._process = subprocess.Popen(
-            [self._python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
-            cwd=self.pack_dir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-        )
-        port = self._read_port()
-        self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        """Start the analyzer (unless launched already) and connect to it; AnalyzerError (with its stderr)
+        when it does not come up. A second call does nothing."""
+        if self._stub is None:
+            port = self._pack.port()
+            self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+            self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
         return self
 
-    def _read_port(self) -> int:
-        assert self._process is not None and self._process.stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._process.stdout, selectors.EVENT_READ)
-            ready = selector.select(timeout=STARTUP_TIMEOUT_SECONDS)
-        line = self._process.stdout.readline() if ready else b""
-        if not line.strip().isdigit():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self._process.wait(timeout=5)  # let a failing pack finish writing its error
-            # The last line of a traceback names the error; the whole of stderr is too long for one line.
-            lines = self._stderr_text().splitlines() or ["no output"]
-            self.close()
-            raise AnalyzerError(f"the policy pack in {self.pack_dir} did not start: {lines[-1]}")
-        return int(line)
-
     def _stderr_text(self) -> str:
-        if self._stderr is None or self._stderr.closed:
-            return ""
-        self._stderr.seek(0)
-        return self._stderr.read().decode(errors="replace").strip()[-4000:]
+        return self._pack.stderr_text()
 
     def close(self) -> None:
         """Stop the analyzer process and release the channel."""
         if self._channel is not None:
             self._channel.close()
             self._channel = None
-        if self._process is not None:
-            if self._process.poll() is None:
-                self._process.terminate()
-                try:
-                    self._process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self._process.kill()
-                    self._process.wait()
-            if self._process.stdout is not None:
-                self._process.stdout.close()
-            self._process = None
-        if self._stderr is not None:
-            self._stderr.close()
-            self._stderr = None
+        self._stub = None
+        self._pack.close()
 
     def __enter__(self) -> Analyzer:
         return self.start()

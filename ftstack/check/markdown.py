@@ -3,9 +3,11 @@ grouped by policy with the remediation hint."""
 
 from __future__ import annotations
 
+import re
 from itertools import groupby
 
 from ftstack.check.report import CheckReport, Violation
+from ftstack.reporting.markdown_text import cell
 
 
 def _plural(count: int, word: str) -> str:
@@ -33,7 +35,8 @@ def summary_line(report: CheckReport) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """User text for the comment: code spans kept, everything else inert (see markdown_text)."""
+    return cell(text)
 
 
 def render_markdown(report: CheckReport) -> str:
@@ -72,6 +75,9 @@ def render_markdown(report: CheckReport) -> str:
             f"| `{d['name']}` | {d['sku']} | {d['capacity']} | {_cell(d['model'])} |"
             for d in report.deployments
         ]
+    if report.drain is not None and (report.drain.waiting_jobs or report.drain.unwaited_jobs):
+        icon = "⏱️" if report.drain.fits else "⚠️"
+        lines += ["", f"**Fine-tuning drain** {icon} {_cell(report.drain.summary())}."]
     if report.warnings:
         lines += ["", "**Warnings**", ""]
         lines += [f"- ⚠️ {_cell(w)}" for w in report.warnings]
@@ -90,11 +96,20 @@ def render_markdown(report: CheckReport) -> str:
         ordered = sorted(report.violations, key=lambda v: (v.level != "mandatory", v.policy))
         for policy, group in groupby(ordered, key=lambda v: v.policy):
             lines += _policy_section(report, policy, list(group))
+    if report.preflight is not None:
+        lines += ["", report.preflight.markdown(heading="####").rstrip("\n")]
     if report.notes:
         lines += ["", "<details><summary>Notes</summary>", ""]
         lines += [f"- {_cell(n)}" for n in report.notes]
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
+
+
+def render_config_error(stack: str, lines: list[str]) -> str:
+    """The section of a stack that could not be checked (`--all`): its config problems, no verdict."""
+    body = "\n".join(lines)
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", body)), default=0))
+    return f"### ⚠️ **{cell(stack)}**: configuration error (exit 2), not checked\n\n{fence}\n{body}\n{fence}\n"
 
 
 def _policy_section(report: CheckReport, policy: str, violations: list[Violation]) -> list[str]:

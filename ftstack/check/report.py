@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftstack.preview import UNKNOWN
+
+if TYPE_CHECKING:
+    from ftstack.check.drain import DrainEstimate
+    from ftstack.preflight.section import PreflightSection
 
 SECRET_SHOWN = "[secret]"
 UNKNOWN_SHOWN = "[unknown until deployed]"
@@ -63,6 +67,8 @@ class CheckReport:
     warnings: list[str] = field(default_factory=list)
     overrides: list[dict[str, str]] = field(default_factory=list)
     deployments: list[dict[str, str]] = field(default_factory=list)  # name, sku, capacity, model (and why)
+    preflight: PreflightSection | None = None  # quota and capacity, or why they were not checked
+    drain: DrainEstimate | None = None  # how long the deploy may wait for the jobs, against the runner
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -123,6 +129,8 @@ class CheckReport:
             "capabilityOverrides": list(self.overrides),
             "deployments": list(self.deployments),
             "notes": list(self.notes),
+            "preflight": self.preflight.to_json() if self.preflight is not None else None,
+            "drain": self.drain.to_json() if self.drain is not None else None,
         }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -23,16 +24,20 @@ from ftstack.check.analyzer import (
     PolicyConfigError,
 )
 from ftstack.check.baseline import BASE_REF_ENV, BaselineError, base_ref_settings
+from ftstack.check.drain import drain_estimate
+from ftstack.check.pack_process import PACK_FOLDER, PackProcess
 from ftstack.check.policy_settings import pack_config, policy_level_problems
 from ftstack.check.providers import providers_of
 from ftstack.check.reachability import reachability_warnings
 from ftstack.check.report import CheckReport, PolicySummary, ReportedResource, Violation, shown_properties
 from ftstack.config import ConfigError, StackFileError, load_environment
+from ftstack.config.deploy_warnings import deploy_warnings
+from ftstack.preflight.section import preflight_section
 from ftstack.preview import DeclaredResource, ProgramError, run_program
 from ftstack.promotion.describe import describe_selection
 
-PACK_FOLDER = "policies"
 PREVIEW_NOTE_PREFIX = "can't run policy"
+RUNNER_ENVIRONMENT_ENV = "RUNNER_ENVIRONMENT"  # GitHub Actions: github-hosted or self-hosted
 
 Progress = Callable[[str], None]
 
@@ -79,82 +84,139 @@ def stack_pack_config(stack: str, project_dir: Path) -> dict[str, object]:
 
 
 def run_check(
-    stack: str, project_dir: Path, pack_dir: Path | None = None, progress: Progress | None = None
+    stack: str,
+    project_dir: Path,
+    pack_dir: Path | None = None,
+    progress: Progress | None = None,
+    recorded: Path | None = None,
 ) -> CheckReport:
     """Check one stack: its resources and every policy violation; CheckConfigError for config problems."""
-    step = progress or (lambda _message: None)
-    pack_dir = (pack_dir or project_dir / PACK_FOLDER).resolve()
-    step("loading the stack config")
-    config = stack_pack_config(stack, project_dir)
-    stack_config, env = load_environment(stack, project_dir)
-    step("running the program under mocks (preview)")
-    try:
-        run = run_program(project_dir, stack, preview=True)
-    except ProgramError as exc:
-        raise CheckConfigError(exc.lines) from None
-    step("starting the policy analyzer")
-    with Analyzer(pack_dir, python_path=[project_dir]) as analyzer:
-        info = analyzer.info()
-        try:
-            reconciled = analyzer.configure(config)
-        except PolicyConfigError as exc:
-            raise CheckConfigError(exc.problems) from None
-        providers = providers_of(run.resources, stack, stack_config.project, stack_config.values)
-        analyzed = [_analyzed(r, providers.get(r.urn)) for r in run.resources]
-        diagnostics: list[Diagnostic] = []
-        for resource in analyzed:
-            step(f"analyzing {resource.name}")
-            diagnostics += analyzer.analyze(resource)
-        step("analyzing the stack")
-        diagnostics += analyzer.analyze_stack(analyzed)
-    by_urn = {r.urn: r for r in run.resources}
-    violations, notes = [], []
-    for d in diagnostics:
-        if d.message.startswith(PREVIEW_NOTE_PREFIX):
-            notes.append(f"{d.policy}: {d.message}")
-            continue
-        declared = by_urn.get(d.urn)
-        violations.append(
-            Violation(
-                policy=d.policy,
-                level=d.level,
-                severity=d.severity,
-                resource=declared.name if declared else "",
-                type=declared.type if declared else "",
-                urn=d.urn,
-                message=d.message,
+    with CheckSession(project_dir, pack_dir, progress, recorded=recorded) as session:
+        return session.check(stack)
+
+
+class CheckSession:
+    """Checks stacks of one project against one policy-analyzer process.
+
+    The analyzer is launched when the session is made (or handed over already launched, see
+    `PackProcess.launch`) and comes up while the first program runs under mocks; every stack after the first
+    only reconfigures it. `recorded` is a folder of saved ARM responses for the quota preflight.
+    """
+
+    def __init__(
+        self,
+        project_dir: Path,
+        pack_dir: Path | None = None,
+        progress: Progress | None = None,
+        *,
+        process: PackProcess | None = None,
+        recorded: Path | None = None,
+    ):
+        self.project_dir = project_dir.resolve()
+        self.pack_dir = (pack_dir or self.project_dir / PACK_FOLDER).resolve()
+        self._step = progress or (lambda _message: None)
+        self._recorded = recorded
+        pack = process or PackProcess(self.pack_dir, python_path=[self.project_dir])
+        self._analyzer = Analyzer(self.pack_dir, process=pack.launch())
+
+    def __enter__(self) -> CheckSession:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the analyzer."""
+        self._analyzer.close()
+
+    def check(self, stack: str) -> CheckReport:
+        """Check one stack; CheckConfigError for config problems, AnalyzerError when the pack fails."""
+        step, project_dir = self._step, self.project_dir
+        step("loading the stack config")
+        config = stack_pack_config(stack, project_dir)
+        stack_config, env = load_environment(stack, project_dir)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="preflight") as background:
+            # The preflight reads Azure (or recorded responses) while the program and the analyzer run.
+            preflight = background.submit(preflight_section, stack, project_dir, recorded=self._recorded)
+            step("running the program under mocks (preview)")
+            try:
+                run = run_program(project_dir, stack, preview=True)
+            except ProgramError as exc:
+                raise CheckConfigError(exc.lines) from None
+            step("starting the policy analyzer")
+            analyzer = self._analyzer.start()
+            info = analyzer.info()
+            try:
+                reconciled = analyzer.configure(config)
+            except PolicyConfigError as exc:
+                raise CheckConfigError(exc.problems) from None
+            providers = providers_of(run.resources, stack, stack_config.project, stack_config.values)
+            analyzed = [_analyzed(r, providers.get(r.urn)) for r in run.resources]
+            diagnostics: list[Diagnostic] = []
+            for resource in analyzed:
+                step(f"analyzing {resource.name}")
+                diagnostics += analyzer.analyze(resource)
+            step("analyzing the stack")
+            diagnostics += analyzer.analyze_stack(analyzed)
+            step("reading quota for the preflight")
+            section = preflight.result()
+        by_urn = {r.urn: r for r in run.resources}
+        violations, notes = [], []
+        for d in diagnostics:
+            if d.message.startswith(PREVIEW_NOTE_PREFIX):
+                notes.append(f"{d.policy}: {d.message}")
+                continue
+            declared = by_urn.get(d.urn)
+            violations.append(
+                Violation(
+                    policy=d.policy,
+                    level=d.level,
+                    severity=d.severity,
+                    resource=declared.name if declared else "",
+                    type=declared.type if declared else "",
+                    urn=d.urn,
+                    message=d.message,
+                )
             )
+        drain = drain_estimate(stack, env, run.resources, project_dir)
+        runner = os.environ.get(RUNNER_ENVIRONMENT_ENV) or None
+        drain_warning = drain.warning()
+        return CheckReport(
+            stack=stack,
+            environment=env.name,
+            production=env.production,
+            enforcement=env.residency.enforcement,
+            pack_name=info.name,
+            pack_version=pack_version(self.pack_dir),
+            resources=[
+                ReportedResource(r.type, r.name, r.urn, shown_properties(r.inputs, r.secret_paths))
+                for r in run.resources
+            ],
+            violations=violations,
+            policies={
+                p.name: PolicySummary(p.name, p.description, reconciled[p.name][0], p.severity, p.remediation)
+                for p in info.policies
+            },
+            notes=notes,
+            warnings=[
+                *reachability_warnings(env),
+                *deploy_warnings(env, runner),
+                *([drain_warning] if drain_warning else []),
+            ],
+            # DESIGN.md: a justified addition to the matrix is shown wherever the stack is reviewed.
+            overrides=[o.model_dump(mode="json") for o in env.capability_overrides],
+            deployments=[
+                {
+                    "name": d.name,
+                    "sku": d.sku,
+                    "capacity": str(d.capacity),
+                    "model": describe_selection(env, d, project_dir),
+                }
+                for d in env.deployments
+            ],
+            preflight=section,
+            drain=drain,
         )
-    return CheckReport(
-        stack=stack,
-        environment=env.name,
-        production=env.production,
-        enforcement=env.residency.enforcement,
-        pack_name=info.name,
-        pack_version=pack_version(pack_dir),
-        resources=[
-            ReportedResource(r.type, r.name, r.urn, shown_properties(r.inputs, r.secret_paths))
-            for r in run.resources
-        ],
-        violations=violations,
-        policies={
-            p.name: PolicySummary(p.name, p.description, reconciled[p.name][0], p.severity, p.remediation)
-            for p in info.policies
-        },
-        notes=notes,
-        warnings=reachability_warnings(env),
-        # DESIGN.md: a justified addition to the matrix is shown wherever the stack is reviewed.
-        overrides=[o.model_dump(mode="json") for o in env.capability_overrides],
-        deployments=[
-            {
-                "name": d.name,
-                "sku": d.sku,
-                "capacity": str(d.capacity),
-                "model": describe_selection(env, d, project_dir),
-            }
-            for d in env.deployments
-        ],
-    )
 
 
 def _analyzed(resource: DeclaredResource, provider: AnalyzedProvider | None) -> AnalyzedResource:
@@ -172,4 +234,11 @@ def _analyzed(resource: DeclaredResource, provider: AnalyzedProvider | None) -> 
     )
 
 
-__all__ = ["AnalyzerError", "CheckConfigError", "run_check", "stack_pack_config"]
+__all__ = [
+    "PACK_FOLDER",
+    "AnalyzerError",
+    "CheckConfigError",
+    "CheckSession",
+    "run_check",
+    "stack_pack_config",
+]

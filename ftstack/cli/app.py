@@ -138,6 +138,7 @@ def run(args: list[str] | None = None) -> int:
     from typer.exceptions import Abort, Exit
 
     from ftstack.cli.errors import error_document, in_json_mode, json_mode, print_json
+    from ftstack.credential_transport import InsecureEndpointError
     from ftstack.data_plane import CREDENTIAL_HINT, is_credential_error
 
     argv = sys.argv[1:] if args is None else args
@@ -161,6 +162,11 @@ def run(args: list[str] | None = None) -> int:
     except Exception as error:
         if os.environ.get(DEBUG_ENV):
             raise
+        if isinstance(error, InsecureEndpointError):
+            if in_json_mode():
+                print_json(error_document([str(error)], 2))
+            _error_line(str(error))
+            return 2
         if is_credential_error(error):
             if in_json_mode():
                 print_json(error_document([CREDENTIAL_HINT], 2))

@@ -66,6 +66,15 @@ def render_tree(report: CheckReport) -> RenderableType:
         warnings = root.add(Text("warnings", style="bold yellow"))
         for warning in report.warnings:
             warnings.add(Text(warning))
+    if report.drain is not None and (report.drain.waiting_jobs or report.drain.unwaited_jobs):
+        root.add(Text.assemble(("fine-tuning drain", "bold"), f": {report.drain.summary()}"))
+    if report.preflight is not None:
+        preflight = root.add(Text("quota and capacity preflight", style="bold"))
+        if report.preflight.report is None:
+            preflight.add(Text(f"not checked: {report.preflight.reason}", style="yellow"))
+        else:
+            for line in report.preflight.report.lines():
+                preflight.add(Text(line, style="red" if line.startswith("shortfall") else ""))
     if report.overrides:
         overrides = root.add(Text("capability overrides", style="bold"))
         for o in report.overrides:

@@ -9,12 +9,18 @@ deployments for chat completions, and a clock jump.
   `GET` lists rules with counters and `late` (requests still to be processed); `DELETE` removes them all
 - `PUT /emulator/deployments/{name}` with `{"model": "<base model, fine-tuned model or checkpoint>"}`;
   `GET /emulator/deployments`; `DELETE /emulator/deployments/{name}`
-- `POST /emulator/clock` with `{"advance_seconds": N}` jumps simulated time forward
+- `POST /emulator/clock` with `{"advance_seconds": N}` jumps simulated time forward (N a finite number
+  of seconds from 0 to ten years)
+
+Every admin route needs the emulator's token like the API routes, and the ones that take a body read
+`application/json` only (`request_bodies.py`), so a web page cannot call them cross-site.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -26,12 +32,37 @@ from ftstack.emulator.errors import ApiError, bad_request
 from ftstack.emulator.faults import FaultRule
 from ftstack.emulator.resource import EmulatorResource
 
+# The longest clock jump one call may ask for: ten years of simulated time.
+MAX_ADVANCE_SECONDS = 10 * 365 * 24 * 3600
+# Deployment names as Azure allows them: 1 to 64 letters, digits, `-`, `_` and `.`.
+_DEPLOYMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+MAX_MODEL_CHARS = 256
+# Fault rules one emulator holds at most.
+MAX_FAULT_RULES = 256
+
 
 async def _body(request: Request) -> Any:
     try:
         return json.loads(await request.body() or b"null")
-    except json.JSONDecodeError as exc:
-        raise bad_request(f"The request body is not valid JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # the body middleware refuses these first
+        raise bad_request("The request body is not valid JSON.") from exc
+
+
+def clock_jump(body: Any) -> float:
+    """The seconds a clock-jump body asks for: a finite number from 0 to MAX_ADVANCE_SECONDS; a 400
+    otherwise (a NaN or infinite jump would poison every later timestamp, and be saved)."""
+    seconds = body.get("advance_seconds") if isinstance(body, dict) else None
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not math.isfinite(seconds)
+        or not 0 <= seconds <= MAX_ADVANCE_SECONDS
+    ):
+        raise bad_request(
+            f'the body must be {{"advance_seconds": <seconds, 0 to {MAX_ADVANCE_SECONDS}>}}.',
+            param="advance_seconds",
+        )
+    return float(seconds)
 
 
 def add_admin_routes(app: FastAPI, resource: EmulatorResource) -> None:
@@ -59,6 +90,8 @@ def add_admin_routes(app: FastAPI, resource: EmulatorResource) -> None:
                 f"invalid fault rule: {exc.errors()[0]['msg']} at "
                 f"{'.'.join(str(p) for p in exc.errors()[0]['loc'])}"
             ) from exc
+        if len(resource.faults.to_json()) + len(rules) > MAX_FAULT_RULES:
+            raise bad_request(f"an emulator holds at most {MAX_FAULT_RULES} fault rules; DELETE some first.")
         for rule in rules:
             resource.faults.add(rule)
         return JSONResponse({"faults": resource.faults.to_json(), "late": len(resource.faults.late)})
@@ -72,9 +105,14 @@ def add_admin_routes(app: FastAPI, resource: EmulatorResource) -> None:
 
     async def put_deployment(request: Request) -> Response:
         name = request.path_params["name"]
+        if not _DEPLOYMENT_NAME.fullmatch(name):
+            raise bad_request(
+                "a deployment name has 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit.",
+                param="name",
+            )
         body = await _body(request)
         model = body.get("model") if isinstance(body, dict) else None
-        if not isinstance(model, str) or not model:
+        if not isinstance(model, str) or not model or len(model) > MAX_MODEL_CHARS:
             raise bad_request(
                 'the body must be {"model": "<base model, fine-tuned model or checkpoint>"}.', param="model"
             )
@@ -100,11 +138,7 @@ def add_admin_routes(app: FastAPI, resource: EmulatorResource) -> None:
         return Response(status_code=204)
 
     async def advance_clock(request: Request) -> Response:
-        body = await _body(request)
-        seconds = body.get("advance_seconds") if isinstance(body, dict) else None
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
-            raise bad_request('the body must be {"advance_seconds": <seconds, 0 or more>}.')
-        resource.clock.advance(float(seconds))
+        resource.clock.advance(clock_jump(await _body(request)))
         now = resource.sync()
         resource.persist()
         return JSONResponse({"simulated_now": now})

@@ -22,6 +22,10 @@ from ftstack.emulator.training_files import Example, content_text, examples
 
 # Below this word overlap (Jaccard) a fine-tuned model has no training example to draw on.
 NEAREST_MIN_OVERLAP = 0.2
+# The most choices one request may ask for (`n`), as the service allows.
+MAX_CHOICES = 128
+# The most completion tokens a request may ask for when the model's own limit is not known.
+DEFAULT_MAX_OUTPUT_TOKENS = 32_768
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,31 @@ def answer(state: EmulatorState, responder: Responder, messages: list[dict[str, 
     return generic_answer(prompt)
 
 
+def _whole_number(body: dict[str, Any], name: str, low: int, high: int) -> int | None:
+    """`body[name]` when it is a whole number from `low` to `high`, None when absent; a 400 otherwise."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        shown = repr(value)[:40]
+        raise ApiError(
+            400,
+            "invalid_value",
+            f"Invalid '{name}': {shown}; it must be a whole number from {low} to {high}.",
+            name,
+        )
+    return value
+
+
+def _max_output_tokens(responder: Responder) -> int:
+    """The most completion tokens the responder's model may produce (its base model's output limit)."""
+    base = responder.job.base_model if responder.job is not None else responder.model
+    for row in load_matrix().rows:
+        if row.azure_base_model == base and row.max_output_tokens:
+            return row.max_output_tokens
+    return DEFAULT_MAX_OUTPUT_TOKENS
+
+
 def completion(
     state: EmulatorState,
     deployment: str,
@@ -140,14 +169,16 @@ def completion(
         raise ApiError(
             400, "invalid_request_error", "The emulator does not stream; call without stream.", "stream"
         )
+    n = _whole_number(body, "n", 1, MAX_CHOICES) or 1
     responder = resolve(state, deployment, strict)
+    most = _max_output_tokens(responder)
+    limit = _whole_number(body, "max_completion_tokens", 1, most) or _whole_number(
+        body, "max_tokens", 1, most
+    )
     reply = answer(state, responder, messages)
-    limit = body.get("max_completion_tokens") or body.get("max_tokens")
     finish = "stop"
-    if isinstance(limit, int) and limit > 0 and estimate_tokens(reply) > limit:
+    if limit is not None and estimate_tokens(reply) > limit:
         reply, finish = " ".join(reply.split()[:limit]), "length"
-    raw_n = body.get("n")
-    n = raw_n if isinstance(raw_n, int) and not isinstance(raw_n, bool) and raw_n > 0 else 1
     prompt_tokens = 3 + sum(4 + estimate_tokens(content_text(m.get("content"))) for m in messages)
     completion_tokens = estimate_tokens(reply) * n
     return {

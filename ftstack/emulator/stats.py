@@ -1,4 +1,8 @@
-"""Request counts per route (ids generalized), so tests can check what a client did or did not resend."""
+"""Request counts per route (ids generalized), so tests can check what a client did or did not resend.
+
+Only authenticated requests are counted (the middleware sits behind auth), and the number of distinct
+keys is bounded: past `MAX_KEYS` routes or deployments, further ones are counted under `OTHER`, so no
+client, however many made-up paths or deployment names it sends, makes the counters grow without end."""
 
 from __future__ import annotations
 
@@ -13,6 +17,21 @@ _GENERALIZE = (
     (re.compile(r"/files/(?!import$)[^/]+"), "/files/{file_id}"),
     (re.compile(r"/fine_tuning/jobs/[^/]+"), "/fine_tuning/jobs/{job_id}"),
 )
+
+
+# Distinct routes, and distinct chat deployments, counted one by one; the rest share the `OTHER` key.
+MAX_KEYS = 256
+# Longest path or deployment name kept in a key (longer ones are cut).
+MAX_KEY_CHARS = 200
+OTHER = "(other)"
+
+
+def _bounded(counter: Counter[str], key: str) -> None:
+    """Count `key` in `counter`, or under OTHER once the counter holds MAX_KEYS keys."""
+    key = key[:MAX_KEY_CHARS]
+    if key not in counter and len(counter) >= MAX_KEYS:
+        key = OTHER
+    counter[key] += 1
 
 
 def route_key(method: str, path: str) -> str:
@@ -33,11 +52,11 @@ class RequestStats:
 
     def record(self, method: str, path: str) -> None:
         """Count one request."""
-        self.routes[route_key(method, path)] += 1
+        _bounded(self.routes, route_key(method[:16], path))
 
     def record_chat(self, deployment: str) -> None:
         """Count one chat completion for `deployment`."""
-        self.chat_deployments[deployment] += 1
+        _bounded(self.chat_deployments, deployment)
 
     def reset(self) -> None:
         """Forget every count."""
@@ -59,7 +78,7 @@ class RequestStats:
 
 
 class StatsMiddleware:
-    """ASGI middleware counting every API request as it arrives (faulted ones included)."""
+    """ASGI middleware counting every authenticated API request as it arrives (faulted ones included)."""
 
     def __init__(self, app: Any, stats: RequestStats) -> None:
         self.app = app

@@ -18,6 +18,7 @@ from typing import Any
 import openai
 from azure.core.exceptions import ClientAuthenticationError
 
+from ftstack.credential_transport import require_https_for_entra
 from ftstack.data_plane import (
     COGNITIVE_SERVICES_SCOPE,
     CREDENTIAL_HINT,
@@ -74,9 +75,10 @@ class RequestFailedError(Exception):
         self.fatal = fatal
 
 
-def _token_provider(token: str | None) -> Callable[[], str]:
+def _token_provider(token: str | None, endpoint: str) -> Callable[[], str]:
     if token:
         return lambda: token
+    require_https_for_entra(endpoint)  # never a real Azure token over plain http
     from azure.identity import DefaultAzureCredential, get_bearer_token_provider
 
     quiet_azure_logging()
@@ -92,7 +94,7 @@ def open_sdk(endpoint: Endpoint, max_retries: int = SDK_MAX_RETRIES) -> openai.O
     surface, `openai.OpenAI` on `/openai/v1` (an endpoint ending in `/openai/v1` selects it)."""
     where = split_endpoint(endpoint.url, endpoint.api_version)
     timeout = openai.Timeout(REQUEST_TIMEOUT_SECONDS, connect=10.0)
-    tokens = _token_provider(endpoint.token)
+    tokens = _token_provider(endpoint.token, where.root)
     if where.is_v1:
         return openai.OpenAI(
             base_url=where.v1_base_url, api_key=tokens, max_retries=max_retries, timeout=timeout

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import uvicorn
 
+from ftstack.emulator.slow_clients import uvicorn_options
 from ftstack.local.app import LocalAzureApp, LocalAzureSettings, create_local_azure
 from ftstack.local.arm.handlers import DEFAULT_SUBSCRIPTION, Knobs
 
@@ -35,6 +36,7 @@ TOKEN_FILE = "token"
 SERVER_FILE = "server.json"
 DEFAULT_TIME_SCALE = 600.0
 STARTUP_TIMEOUT_SECONDS = 30.0
+CLIENT_TIMEOUT_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,10 @@ async def _serve(server: _Server, sock: socket.socket, on_ready: Callable[[], No
 
 
 def _config(app: LocalAzureApp) -> uvicorn.Config:
-    return uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    # Clients that never finish their request headers are cut off like the emulator's.
+    return uvicorn.Config(
+        app, log_level="warning", lifespan="on", access_log=False, **uvicorn_options(CLIENT_TIMEOUT_SECONDS)
+    )
 
 
 def write_server_file(home: Path, url: str) -> Path:

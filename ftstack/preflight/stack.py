@@ -9,7 +9,6 @@ from pathlib import Path
 from ftstack.config import ConfigError, StackFileError, load_environment
 from ftstack.preflight.findings import PreflightReport, Source
 from ftstack.preflight.reader import QuotaReader
-from ftstack.preflight.run import run_preflight
 from ftstack.preflight.sources import stack_subscription
 
 
@@ -47,4 +46,9 @@ def preflight_stack(
                 "azure-native:subscriptionId in the stack's config"
             ]
         )
-    return run_preflight(stack, env, project_dir, make_reader(chosen), source, chosen)
+    reader = make_reader(chosen)
+    from ftstack.preflight.run import (
+        run_preflight,
+    )  # the checks and the facts they read: only once Azure is readable
+
+    return run_preflight(stack, env, project_dir, reader, source, chosen)

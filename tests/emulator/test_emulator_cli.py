@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,11 +20,12 @@ def test_the_command_prints_its_url_and_serves_there() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, "FTSTACK_EMULATOR_TOKEN": "cli-token"},
     )
     try:
         assert process.stdout is not None
         url = process.stdout.readline().strip()
-        health = httpx.get(f"{url}/emulator/health", timeout=5).json()
+        health = httpx.get(f"{url}/emulator/health", headers={"api-key": "cli-token"}, timeout=5).json()
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -80,6 +80,13 @@ def web_server(training_file: Path) -> Iterator[str]:
     thread.join()
 
 
+@pytest.fixture
+def importing_emulator() -> Iterator[str]:
+    """A fast emulator that may import files from 127.0.0.1 (importing is off unless hosts are listed)."""
+    with running_emulator(time_scale=5000, import_hosts=["127.0.0.1"]) as url:
+        yield url
+
+
 def _import(url: str, content_url: str) -> httpx.Response:
     return httpx.post(
         f"{url}/openai/files/import",
@@ -90,12 +97,12 @@ def _import(url: str, content_url: str) -> httpx.Response:
 
 
 def test_a_file_imported_from_a_url_is_processed(
-    fast_emulator: str, web_server: str, training_file: Path
+    importing_emulator: str, web_server: str, training_file: Path
 ) -> None:
-    answer = _import(fast_emulator, f"{web_server}/{training_file.name}")
+    answer = _import(importing_emulator, f"{web_server}/{training_file.name}")
 
     assert answer.status_code == 201
-    client = azure_client(fast_emulator)
+    client = azure_client(importing_emulator)
     imported = wait_until(
         lambda: (f := client.files.retrieve(answer.json()["id"])).status == "processed" and f
     )
@@ -103,10 +110,10 @@ def test_a_file_imported_from_a_url_is_processed(
     assert client.files.content(imported.id).content == training_file.read_bytes()
 
 
-def test_a_file_whose_url_cannot_be_read_ends_in_error(fast_emulator: str, web_server: str) -> None:
-    answer = _import(fast_emulator, f"{web_server}/missing.jsonl")
+def test_a_file_whose_url_cannot_be_read_ends_in_error(importing_emulator: str, web_server: str) -> None:
+    answer = _import(importing_emulator, f"{web_server}/missing.jsonl")
 
-    client = azure_client(fast_emulator)
+    client = azure_client(importing_emulator)
     failed = wait_until(lambda: (f := client.files.retrieve(answer.json()["id"])).status == "error" and f)
     assert "fileImportFailed" in failed.status_details and "missing.jsonl" in failed.status_details
 

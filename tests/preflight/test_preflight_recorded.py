@@ -13,6 +13,7 @@ from azure.core.exceptions import ClientAuthenticationError
 
 from ftstack.preflight import CredentialError, preflight_section
 from ftstack.preflight.sources import recorded_reader
+from ftstack.reporting.markdown_text import cell
 from tests.check.check_projects import copy_project, mutated
 from tests.preflight.preflight_harness import (
     RECORDED,
@@ -245,7 +246,7 @@ def test_the_check_report_section_lists_each_shortfall(project: Path) -> None:
     section = preflight_section("prod-eu", project, recorded_reader(RECORDED), subscription="sub")
     assert section.status == "shortfall"
     assert section.report is not None
-    assert f"- :x: {section.report.findings[0].message}" in section.markdown()
+    assert f"- :x: {cell(section.report.findings[0].message)}" in section.markdown()
     assert section.to_json()["report"]["fits"] is False
 
 
