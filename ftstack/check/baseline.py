@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ftstack.catalog import load_regions
 from ftstack.check.policy_settings import POLICY_NAMES, policy_level
 from ftstack.config.schema import ResidencyConfig
+from ftstack.config.strict_yaml import YamlInputError, load_untrusted_yaml
 
 BASELINE_FOLDER = "baseline"  # inside the policy pack: policies/baseline/<stack>.yaml
 BASE_REF_ENV = "FTSTACK_BASE_REF"
@@ -89,9 +89,11 @@ def load_baseline(pack_dir: Path, stack: str) -> ProtectedSettings | None:
         return None
     label = f"{pack_dir.name}/{BASELINE_FOLDER}/{path.name}"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        data = load_untrusted_yaml(path.read_bytes())
+    except OSError as exc:
         raise BaselineError(f"{label}: cannot be read ({exc})") from None
+    except YamlInputError as exc:
+        raise BaselineError(f"{label}: {exc}") from None
     if not isinstance(data, dict):
         raise BaselineError(f"{label}: must be a mapping with production and residency")
     return settings_from(data, label)
@@ -103,19 +105,20 @@ def base_ref_settings(project_dir: Path, stack_source: str, ref: str) -> Protect
     done = subprocess.run(
         ["git", "-C", str(project_dir), "show", f"{ref}:./{stack_source}"],
         capture_output=True,
-        text=True,
         check=False,
     )
     if done.returncode != 0:
-        error = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
+        stderr = done.stderr.decode("utf-8", errors="replace")
+        error = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit {done.returncode}"
         if "does not exist in" in error or "exists on disk, but not in" in error:
             return None
         raise BaselineError(f"{BASE_REF_ENV}={ref}: git cannot read {stack_source} there: {error}")
     label = f"{ref}:{stack_source}"
     try:
-        document = yaml.safe_load(done.stdout) or {}
-    except yaml.YAMLError as exc:
-        raise BaselineError(f"{label}: is not valid YAML ({exc})") from None
+        # The base ref's file is as untrusted as the pull request's: the same budgets (aliases, depth, size).
+        document = load_untrusted_yaml(done.stdout) or {}
+    except YamlInputError as exc:
+        raise BaselineError(f"{label}: {exc}") from None
     env = (document.get("config") or {}).get("ftstack:environment") if isinstance(document, dict) else None
     if not isinstance(env, dict):
         return None

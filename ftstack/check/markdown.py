@@ -7,7 +7,7 @@ import re
 from itertools import groupby
 
 from ftstack.check.report import CheckReport, Violation
-from ftstack.reporting.markdown_text import cell
+from ftstack.reporting.markdown_text import cell, code_span, escape_text
 
 
 def _plural(count: int, word: str) -> str:
@@ -31,7 +31,7 @@ def summary_line(report: CheckReport) -> str:
     if advisory:
         counts.append(_plural(advisory, "advisory violation"))
     found = ", ".join(counts) if counts else "no violations"
-    return f"{icon} **{report.stack}**: {verdict}, {found}; {_plural(len(report.resources), 'resource')}"
+    return f"{icon} **{escape_text(report.stack)}**: {verdict}, {found}; {_plural(len(report.resources), 'resource')}"
 
 
 def _cell(text: str) -> str:
@@ -45,8 +45,8 @@ def render_markdown(report: CheckReport) -> str:
     lines = [
         f"### {summary_line(report)}",
         "",
-        f"Environment `{report.environment}` ({kind}), enforcement {report.enforcement}, policy pack "
-        f"`{report.pack_name}` {report.pack_version}.",
+        f"Environment {code_span(report.environment)} ({kind}), enforcement {report.enforcement}, policy pack "
+        f"{code_span(report.pack_name)} {escape_text(report.pack_version)}.",
     ]
     for level, label in (
         ("disabled", "Disabled (not checked)"),
@@ -72,7 +72,8 @@ def render_markdown(report: CheckReport) -> str:
             "|---|---|---:|---|",
         ]
         lines += [
-            f"| `{d['name']}` | {d['sku']} | {d['capacity']} | {_cell(d['model'])} |"
+            f"| {code_span(str(d['name']))} | {escape_text(str(d['sku']))} | {escape_text(str(d['capacity']))} "
+            f"| {_cell(d['model'])} |"
             for d in report.deployments
         ]
     if report.drain is not None and (report.drain.waiting_jobs or report.drain.unwaited_jobs):
@@ -88,7 +89,9 @@ def render_markdown(report: CheckReport) -> str:
             "",
         ]
         lines += [
-            f"- {o['model']} ({o['version']}), {o['training']} training in {o['region']}: {_cell(o['justification'])}"
+            f"- {escape_text(str(o['model']))} ({escape_text(str(o['version']))}), "
+            f"{escape_text(str(o['training']))} training in {escape_text(str(o['region']))}: "
+            f"{_cell(o['justification'])}"
             for o in report.overrides
         ]
     if report.violations:
@@ -119,7 +122,7 @@ def _policy_section(report: CheckReport, policy: str, violations: list[Violation
     heading = f"**`{policy}`** ({level}, {severity} severity)"
     lines = ["", f"- {heading}" + (f": {info.description}" if info else "")]
     for violation in violations:
-        where = f"`{violation.resource}`" if violation.resource else "the stack"
+        where = code_span(violation.resource) if violation.resource else "the stack"
         lines.append(f"  - {where}: {_cell(violation.message)}")
     if info and info.remediation:
         lines.append(f"  - _Remediation:_ {_cell(info.remediation)}")

@@ -69,13 +69,12 @@ class FaultMiddleware:
             await asyncio.sleep(rule.delay)
             await self.app(scope, _replay(body), _tolerant(send))
             return
-        work = self.app(scope, _replay(body), _discard)
         if rule.lag == 0:
-            await work
+            await self.app(scope, _replay(body), _discard)
             await _lose_answer(send, rule)
         else:
             await _lose_answer(send, rule)
-            self.book.process_late(work, rule.lag)
+            self.book.process_late(lambda: self.app(scope, _replay(body), _discard), rule.lag)
 
 
 async def _read_body(receive: Any) -> bytes | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import re
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -116,12 +116,13 @@ class FaultBook:
     armed: list[_Armed] = field(default_factory=list)
     late: set[asyncio.Task[None]] = field(default_factory=set)
 
-    def process_late(self, work: Coroutine[Any, Any, None], lag: float) -> None:
-        """Run `work` (a request whose answer was already lost) `lag` seconds from now, on this loop."""
+    def process_late(self, work: Callable[[], Awaitable[None]], lag: float) -> None:
+        """Run `work()` (a request whose answer was already lost) `lag` seconds from now, on this loop
+        (a server that stops first never processes it, as a service that crashed with a backlog)."""
 
         async def later() -> None:
             await asyncio.sleep(lag)
-            await work
+            await work()
 
         task = asyncio.get_running_loop().create_task(later())
         self.late.add(task)

@@ -81,10 +81,11 @@ class EmulatorResource:
         if self.store is None:
             return
         now = self.clock.now() if now is None else now
-        self.store.commit(self.state)
-        if now >= self._lease:
-            self._lease = now + CLOCK_LEASE_REAL_SECONDS * self.clock.scale
-            self.store.lease_clock(self._lease)
+        lease = now + CLOCK_LEASE_REAL_SECONDS * self.clock.scale if now >= self._lease else self._lease
+        # The lease is written in the same transaction as the state it covers: a kill between the two
+        # could otherwise leave saved times ahead of the clock a restart resumes at.
+        self.store.commit(self.state, force_meta={"clock_lease": repr(lease)})
+        self._lease = lease
 
     def close(self) -> None:
         """Save the state, close the store and remove scratch blobs."""

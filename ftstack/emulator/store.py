@@ -209,14 +209,6 @@ class StateStore:
         self._meta.update(changed_meta)
         return True
 
-    def lease_clock(self, until: float) -> None:
-        """Record that the simulated clock may have shown times up to `until` (a restart resumes there)."""
-        with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('clock_lease', ?)", (repr(until),)
-            )
-        self._meta["clock_lease"] = repr(until)
-
     def close(self) -> None:
         """Close the database (what was committed stays)."""
         with self._lock:

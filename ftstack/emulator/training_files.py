@@ -23,6 +23,8 @@ class Verdict:
     examples: int
     tokens: int
     images: bool = False
+    # The tokens of the longest example.
+    max_example_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ def validate(path: Path, row: ModelRow, method: Method) -> Verdict:
         report.examples,
         report.tokens.total,
         has_images(path),
+        report.tokens.max_example,
     )
 
 

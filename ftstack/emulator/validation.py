@@ -2,9 +2,11 @@
 
 A large file takes seconds to validate; on the event loop that would stall every other request (and
 clients would time out into the ambiguous failures the provider must then untangle). Validation runs in
-a small thread pool (the validator itself fans large files out to worker processes), and a verdict is
-kept per (sha256, base model, method), so a job create does not validate the file its upload already
-validated, and a retried create validates nothing.
+a small thread pool (the validator itself fans large files out to worker processes). An upload is
+validated once, for the most lenient row of its kind of data; a job create reuses that verdict when it
+also holds for the job's model (the same tokenizer, every example within the model's limit, no image a
+text-only model refuses), which is most models, and otherwise validates for its row once per
+(sha256, base model, method), so a retried create validates nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
@@ -55,14 +58,41 @@ def content_sha256(path: Path) -> str:
 def upload_outcome(path: Path, purpose: str) -> Outcome:
     """How processing an upload ends: fine-tune data is validated against the most lenient row for its
     kind of data (the base model is not known until a job names it)."""
+    return _upload_check(path, purpose)[0]
+
+
+@dataclass(frozen=True)
+class _UploadCheck:
+    """The verdict an upload's processing reached, and the row and method it was reached for."""
+
+    row: ModelRow
+    method: Method
+    verdict: Verdict
+
+    def answers_for(self, row: ModelRow, method: Method) -> Verdict | None:
+        """This verdict when it is also `row`'s: valid data tokenized the same way, no example over `row`'s
+        limit, no image a text-only row would refuse, the same method (and one `row` offers); else None."""
+        fits = (
+            self.verdict.valid
+            and method == self.method
+            and method in row.methods
+            and row.encoding == self.row.encoding
+            and self.verdict.max_example_tokens <= row.example_token_limit
+            and (row.vision or not self.verdict.images)
+        )
+        return self.verdict if fits else None
+
+
+def _upload_check(path: Path, purpose: str) -> tuple[Outcome, _UploadCheck | None]:
     if purpose != "fine-tune":
-        return "processed", None
+        return ("processed", None), None
     method = training_files.detect_method(path)
     row = training_files.lenient_row(method, training_files.has_images(path))
     verdict = training_files.validate(path, row, method)
+    check = _UploadCheck(row, method, verdict)
     if verdict.valid:
-        return "processed", None
-    return "error", f"Training file validation failed: {verdict.summary}"
+        return ("processed", None), check
+    return ("error", f"Training file validation failed: {verdict.summary}"), check
 
 
 class Validations:
@@ -73,6 +103,9 @@ class Validations:
         self._entries = entries
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, ...], Future[object]] = OrderedDict()
+        # What each upload's processing found, by sha256: a job create for a model it also answers for
+        # (most of them) validates nothing again.
+        self._uploads: OrderedDict[str, _UploadCheck] = OrderedDict()
 
     def _cached(self, key: tuple[str, ...], work: Callable[[], T]) -> Future[T]:
         with self._lock:
@@ -91,10 +124,29 @@ class Validations:
 
     def upload(self, path: Path, sha256: str, purpose: str) -> Future[Outcome]:
         """The processing outcome of an upload, decided in a worker thread."""
-        return self._cached(("upload", sha256, purpose), lambda: upload_outcome(path, purpose))
+
+        def work() -> Outcome:
+            outcome, check = _upload_check(path, purpose)
+            if check is not None:
+                with self._lock:
+                    self._uploads[sha256] = check
+                    self._uploads.move_to_end(sha256)
+                    while len(self._uploads) > self._entries:
+                        self._uploads.popitem(last=False)
+            return outcome
+
+        return self._cached(("upload", sha256, purpose), work)
 
     def verdict(self, path: Path, sha256: str, row: ModelRow, method: Method) -> Future[Verdict]:
-        """The verdict of `path` for a base model and method, decided in a worker thread."""
+        """The verdict of `path` for a base model and method: the upload's when it answers for this row
+        too, else decided in a worker thread."""
+        with self._lock:
+            check = self._uploads.get(sha256)
+        reused = check.answers_for(row, method) if check is not None else None
+        if reused is not None:
+            done: Future[Verdict] = Future()
+            done.set_result(reused)
+            return done
         return self._cached(
             ("job", sha256, row.azure_base_model, method), lambda: training_files.validate(path, row, method)
         )

@@ -162,47 +162,58 @@ def live_references(jobs: list[dict[str, Any]]) -> set[str]:
     }
 
 
-def reconcile(service: Service, spec: JobSpec, keep_job_id: str, rt: Runtime) -> None:
-    """Cancel and report every other live job with this key (a duplicate a lost answer made), and delete
-    extra copies of this key's files that no live job uses. A failing list skips this round."""
+def reconcile(service: Service, spec: JobSpec, job: dict[str, Any], rt: Runtime) -> None:
+    """Cancel and report every other live job with this key (a duplicate a lost answer made), then delete
+    the copies of this key's data that `job` does not train on and no live job uses (a retried upload's,
+    or one whose answer was lost and that the service stored late). A failing list skips this round."""
+    keep_id = str(job["id"])
     try:
         jobs = service.list_jobs()
     except TRANSIENT as error:
         rt.progress(f"could not look for duplicate jobs ({error}); looking again at the next poll")
         return
-    for job in tagged_jobs(jobs, spec):
-        if job.get("id") == keep_job_id or job.get("status") not in ACTIVE_STATES:
+    for other in tagged_jobs(jobs, spec):
+        if other.get("id") == keep_id or other.get("status") not in ACTIVE_STATES:
             continue
-        rt.progress(f"job {job['id']} duplicates {keep_job_id} (the same inputs); cancelling it")
+        rt.progress(f"job {other['id']} duplicates {keep_id} (the same inputs); cancelling it")
         try:
-            service.cancel_job(str(job["id"]))
+            service.cancel_job(str(other["id"]))
         except ServiceError as error:
-            rt.progress(f"could not cancel duplicate job {job['id']}: {error}")
+            rt.progress(f"could not cancel duplicate job {other['id']}: {error}")
+    used = {str(f) for f in (job.get("training_file"), job.get("validation_file")) if f}
+    try:
+        extra = extra_copies(service, spec, used)
+    except TRANSIENT as error:
+        rt.progress(f"could not look for extra copies of the uploads ({error}); looking again later")
+        return
+    if extra:
+        rt.progress(f"deleting {len(extra)} extra upload(s) of the same data")
+        delete_unused_files(service, extra, rt)
 
 
 def delete_unused_files(service: Service, file_ids: list[str], rt: Runtime) -> list[str]:
-    """Delete the given files except those a job that has not ended still uses; returns the ids kept.
-    When the job list fails nothing is deleted (nothing proves the files are unused)."""
+    """Delete the given files except those a job that has not ended still uses; returns the ids left
+    behind although no live job was shown to use them (the job list or the delete failed). When the job
+    list fails nothing is deleted (nothing proves the files are unused)."""
     if not file_ids:
         return []
     try:
         used = live_references(service.list_jobs())
     except TRANSIENT as error:
         rt.progress(f"kept files {', '.join(file_ids)}: could not list jobs to prove them unused ({error})")
-        return list(file_ids)
-    kept: list[str] = []
+        return list(dict.fromkeys(file_ids))
+    left: list[str] = []
     for file_id in dict.fromkeys(file_ids):
         if file_id in used:
             rt.progress(f"kept file {file_id}: a job that has not ended uses it")
-            kept.append(file_id)
             continue
         try:
             service.delete_file(file_id)
             rt.progress(f"deleted file {file_id}")
         except ServiceError as error:
             rt.progress(f"could not delete file {file_id}: {error}")
-            kept.append(file_id)
-    return kept
+            left.append(file_id)
+    return left
 
 
 def extra_copies(service: Service, spec: JobSpec, keep: set[str]) -> list[str]:

@@ -79,3 +79,28 @@ class JobMayExistError(FineTuningError):
             f"{resource_name}: {cause}; the job may exist and its data files are kept; run the update "
             "again to adopt it (or to submit it if it was never created)"
         )
+
+
+class StillActiveError(FineTuningError):
+    """A cancelled job had not ended within the delete's bound; its files are kept and a re-run deletes
+    them once it has."""
+
+    def __init__(self, job_id: str, status: str, waited_seconds: float):
+        self.job_id = job_id
+        self.status = status
+        super().__init__(
+            f"fine-tuning job {job_id} is still {status} {waited_seconds:.0f} s after it was cancelled; its "
+            "data files are kept while it may still read them; run the delete (destroy) again once it has ended"
+        )
+
+
+class CleanupIncompleteError(FineTuningError):
+    """A delete could not remove data files that no live job uses (the job list or a delete failed); a
+    re-run deletes them, so they do not outlive the resource against the account's file quota."""
+
+    def __init__(self, resource_name: str, file_ids: list[str]):
+        self.file_ids = file_ids
+        super().__init__(
+            f"{resource_name}: could not delete data files {', '.join(file_ids)} (see the log above); they "
+            "are kept; run the delete (destroy) again to remove them"
+        )

@@ -21,7 +21,6 @@ from ftstack.fine_tuning.adoption import (
     await_job,
     data_filename,
     delete_unused_files,
-    extra_copies,
     files_by_name,
     find_adoptable_job,
     is_ambiguous,
@@ -30,6 +29,7 @@ from ftstack.fine_tuning.adoption import (
     reconcile,
 )
 from ftstack.fine_tuning.errors import (
+    CleanupIncompleteError,
     DataChangedError,
     FileProcessingError,
     JobFailedError,
@@ -37,6 +37,7 @@ from ftstack.fine_tuning.errors import (
     ModelNotTrainableError,
     RetryableServiceError,
     ServiceError,
+    StillActiveError,
     WaitTimeoutError,
 )
 from ftstack.fine_tuning.models import (
@@ -64,6 +65,8 @@ __all__ = [
 ]
 
 SUBMIT_ATTEMPTS = 5
+# Seconds a delete waits for a cancelled job to end before it gives up (and keeps the job's files).
+CANCEL_WAIT_SECONDS = 600
 
 
 # --- reading state --------------------------------------------------------------------------------
@@ -297,7 +300,8 @@ def wait_for_job(
     service: Service, job: dict[str, Any], rt: Runtime, spec: JobSpec | None = None
 ) -> dict[str, Any]:
     """Poll the job until it ends or the bound passes (WaitTimeoutError), logging status and events;
-    with `spec`, each poll also cancels any duplicate of it (see `adoption.reconcile`)."""
+    with `spec`, each poll also cancels any duplicate of it and deletes extra copies of its data (see
+    `adoption.reconcile`)."""
     assert rt.pacing is not None
     job_id = str(job["id"])
     status = str(job.get("status"))
@@ -314,10 +318,10 @@ def wait_for_job(
         except TRANSIENT as error:
             rt.progress(f"job {job_id}: {error}; polling again")
             continue
-        if spec is not None:
-            reconcile(service, spec, job_id, rt)
         if latest is None:
             raise JobFailedError(job_id, "deleted", "the job disappeared from the account while running")
+        if spec is not None:
+            reconcile(service, spec, latest, rt)
         if latest.get("status") != status:
             rt.progress(f"job {job_id}: {status} -> {latest.get('status')}")
         for event in reversed(events):
@@ -337,14 +341,17 @@ def create(service: Service, spec: JobSpec, rt: Runtime | None = None) -> JobSta
     ensure_trainable(service, spec)
     mine = own_files(service, spec)
     existing = files_by_name(mine)
-    adopted = find_adoptable_job(service, spec, {str(f["id"]) for f in mine})
+    mine_ids = {str(f["id"]) for f in mine}
+    adopted = find_adoptable_job(service, spec, mine_ids)
     training_name = data_filename(spec, spec.training_file_sha256)
     if adopted is None and training_name in existing:
         # An earlier attempt uploaded the data and may have died (or lost an answer) while its create was
-        # in flight: give that create the adoption window to show up before submitting another.
+        # in flight: give that create the adoption window to show up before submitting another. A job of
+        # this key that ended without a model proves nothing: the attempt that replaces it reuses its
+        # uploads, and may itself have died with a create in flight.
         rt.progress("found the uploads of an earlier attempt; looking for the job it may have submitted")
         cause = JobMayExistError(spec.resource_name, RuntimeError("an earlier attempt did not finish"))
-        adopted = await_job(service, spec, {str(f["id"]) for f in mine}, rt, cause)
+        adopted = await_job(service, spec, mine_ids, rt, cause)
     if adopted is not None:
         rt.progress(
             f"adopting job {adopted['id']} ({adopted.get('status')}), submitted by an earlier attempt"
@@ -360,8 +367,7 @@ def create(service: Service, spec: JobSpec, rt: Runtime | None = None) -> JobSta
         except Exception as error:
             _after_failed_create(service, spec, held, rt, error)
             raise
-    reconcile(service, spec, str(job["id"]), rt)
-    _delete_extra_copies(service, spec, files, rt)
+    reconcile(service, spec, job, rt)
     if spec.wait:
         job = wait_for_job(service, job, rt, spec)
     state = state_of(service, job)
@@ -406,18 +412,6 @@ def _after_failed_create(
     delete_unused_files(service, [*held, *leftovers], rt)
 
 
-def _delete_extra_copies(service: Service, spec: JobSpec, files: UploadedFiles, rt: Runtime) -> None:
-    """Delete the copies of this key's data that a retried upload stored besides the ones the job uses."""
-    try:
-        extra = extra_copies(service, spec, set(files.ids()))
-    except TRANSIENT as error:
-        rt.progress(f"could not look for extra copies of the uploads ({error}); delete removes them")
-        return
-    if extra:
-        rt.progress(f"deleting {len(extra)} extra upload(s) of the same data")
-        delete_unused_files(service, extra, rt)
-
-
 def wait_more(service: Service, spec: JobSpec, job_id: str, rt: Runtime | None = None) -> JobState | None:
     """Refresh a job and, when the spec waits and the job is still active, wait for it within the bound."""
     rt = rt or Runtime()
@@ -436,9 +430,12 @@ def wait_more(service: Service, spec: JobSpec, job_id: str, rt: Runtime | None =
 def cancel_and_clean(
     service: Service, spec: JobSpec, job_id: str | None, file_ids: list[str], rt: Runtime | None = None
 ) -> None:
-    """Cancel the job if it is still active, then delete its data files and any leftovers of its key,
-    except files that a job which has not ended uses (a replacement with the same inputs, say)."""
+    """Cancel the job if it is still active and wait until it has ended, then delete its data files and
+    any leftovers of its key, except files that a job which has not ended uses (a replacement with the
+    same inputs, say). StillActiveError, keeping the files, when the job has not ended within the bound;
+    CleanupIncompleteError when files no live job uses could not be deleted (a re-run deletes them)."""
     rt = rt or Runtime()
+    rt.start(min(spec.wait_timeout_seconds, CANCEL_WAIT_SECONDS))
     if job_id:
         job = service.retrieve_job(job_id)
         if job is not None and job.get("status") in ACTIVE_STATES:
@@ -451,5 +448,24 @@ def cancel_and_clean(
                 if latest is not None and latest.get("status") in ACTIVE_STATES:
                     raise
                 rt.progress(f"job {job_id} ended before it could be cancelled: {error}")
+            _await_end(service, job_id, rt)
     leftovers = [str(f["id"]) for f in own_files(service, spec)]
-    delete_unused_files(service, list(dict.fromkeys([*file_ids, *leftovers])), rt)
+    left = delete_unused_files(service, list(dict.fromkeys([*file_ids, *leftovers])), rt)
+    if left:
+        raise CleanupIncompleteError(spec.resource_name, left)
+
+
+def _await_end(service: Service, job_id: str, rt: Runtime) -> None:
+    """Wait until a cancelled job has ended (a service may take a while to stop it): its files are
+    deleted only then, or they would be kept as in use and outlive the resource."""
+    assert rt.pacing is not None
+    for interval in rt.pacing.intervals():
+        try:
+            job = service.retrieve_job(job_id)
+        except TRANSIENT:
+            job = {"status": "unknown"}
+        if job is None or job.get("status") not in ACTIVE_STATES | {"unknown"}:
+            return
+        if rt.remaining() <= 0:
+            raise StillActiveError(job_id, str(job.get("status")), rt.elapsed())
+        rt.pause(interval)

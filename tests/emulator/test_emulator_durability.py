@@ -14,7 +14,7 @@ from pathlib import Path
 
 import openai
 import pytest
-from emulator_harness import KEY, azure_client, finished_job, processed_file
+from emulator_harness import KEY, azure_client, finished_job, processed_file, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -69,6 +69,38 @@ def test_state_after_a_sigkill_is_never_earlier_than_what_a_client_saw(
     assert events_again == events and checkpoints_again == checkpoints
     # The clock resumed no earlier than the newest time served before the kill.
     assert later.created_at >= max(at for _, at in events)
+
+
+# How far along a job is: a restart may show it later on this scale, never earlier.
+PROGRESS = {"pending": 0, "running": 1, "succeeded": 2}
+
+
+def test_a_job_seen_training_is_never_back_in_an_earlier_state_after_a_sigkill(
+    tmp_path: Path, training_file: Path
+) -> None:
+    state_dir = tmp_path / "state"
+    with emulator_process(state_dir) as (process, client):
+        uploaded = processed_file(client, training_file)
+        job = client.fine_tuning.jobs.create(
+            model="gpt-4o-mini-2024-07-18", training_file=uploaded.id, hyperparameters={"n_epochs": 50}
+        )
+        seen = wait_until(
+            lambda: (
+                (j := client.fine_tuning.jobs.retrieve(job.id)).status == "running"
+                and any(e.type == "metrics" for e in client.fine_tuning.jobs.list_events(job.id, limit=1000))
+                and j
+            )
+        )
+        events = [(e.id, e.created_at) for e in client.fine_tuning.jobs.list_events(job.id, limit=1000)]
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+    with emulator_process(state_dir) as (_, client):
+        again = client.fine_tuning.jobs.retrieve(job.id)
+        events_again = {(e.id, e.created_at) for e in client.fine_tuning.jobs.list_events(job.id, limit=1000)}
+
+    assert PROGRESS[again.status] >= PROGRESS[seen.status]
+    assert set(events) <= events_again
 
 
 def test_a_sigkill_right_after_a_state_change_keeps_the_change(tmp_path: Path, training_file: Path) -> None:

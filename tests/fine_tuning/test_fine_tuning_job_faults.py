@@ -1,6 +1,7 @@
 """What the provider does when the service misbehaves (faults injected into the emulator over real HTTP):
 rate limits and server errors are retried, honouring Retry-After; a dropped job creation makes no second
-job; a failed job surfaces the service's message and leaves no files behind."""
+job, nor does one the service processed after its answer was lost; a failed job surfaces the service's
+message and leaves no files behind."""
 
 from __future__ import annotations
 
@@ -58,6 +59,21 @@ def test_a_dropped_connection_while_creating_the_job_makes_no_second_job(emulato
     assert created.outs["status"] == "succeeded"
     assert fired(emulator) == {"drop POST /fine_tuning/jobs": 2}
     assert [j["id"] for j in emulator.client().list_jobs()] == [created.id]
+
+
+@pytest.mark.parametrize("kind", ["drop_after", "503_after"])
+def test_a_job_create_processed_after_its_answer_was_lost_is_adopted_not_submitted_again(
+    emulator: Emulator, kind: str
+) -> None:
+    # The service creates the job 1.5 s after the client lost the answer (the fault matrix runs every
+    # other kind and lag).
+    emulator.inject(route="POST /fine_tuning/jobs", kind=kind, times=1, lag=1.5)
+    created = FineTuningJobProvider().create(job_props(emulator.url))
+
+    assert created.outs["status"] == "succeeded"
+    assert fired(emulator) == {f"{kind} POST /fine_tuning/jobs": 1}
+    assert [j["id"] for j in emulator.client().list_jobs()] == [created.id]
+    assert emulator.requests("POST /fine_tuning/jobs") == 1
 
 
 def test_a_failed_job_surfaces_the_services_message_and_leaves_no_files(emulator: Emulator) -> None:

@@ -56,7 +56,8 @@ def test_read_refreshes_status_model_and_checkpoints(emulator: Emulator) -> None
 
 def test_delete_cancels_a_running_job_and_deletes_its_uploaded_files(emulator: Emulator) -> None:
     provider = FineTuningJobProvider()
-    created = provider.create(job_props(emulator.url, wait=False))
+    # Twenty epochs keep the job training for seconds, so it is still active when delete runs.
+    created = provider.create(job_props(emulator.url, wait=False, hyperparameters={"n_epochs": 20}))
     client = emulator.client()
     assert len(own_files(client)) == 2
 

@@ -1,8 +1,12 @@
 """Replacing and deleting jobs without harming the one that replaces them: a failed job's delete keeps the
-data its replacement trains on, an active job is cancelled before its replacement is created, and an
-unanswered create whose job list also fails keeps its uploads for the re-run to adopt."""
+data its replacement trains on, an active job is cancelled before its replacement is created, an
+unanswered create whose job list also fails keeps its uploads for the re-run to adopt, and a replacement
+that died with its create unanswered is adopted, not submitted again, although the failed job it
+replaces already trains on the same uploads."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 from fine_tuning_harness import Emulator, job_props, own_files, wait_until
@@ -75,4 +79,39 @@ def test_an_unanswered_create_whose_job_list_fails_keeps_the_uploads_for_a_rerun
     )
     assert rerun.status == "succeeded"
     assert [j["id"] for j in emulator.client().list_jobs()] == [rerun.job_id]
+    service.close()
+
+
+class _Killed(BaseException):
+    """The provider process dies (a BaseException: no clean-up handler runs, as under SIGKILL)."""
+
+
+def test_a_replacement_killed_while_its_create_was_unanswered_adopts_the_late_job_on_the_rerun(
+    emulator: Emulator,
+) -> None:
+    emulator.inject(route="POST /fine_tuning/jobs", kind="job_fail", times=1, message="capacity lost")
+    spec = inputs.spec_from_props(job_props(emulator.url, wait=False, hyperparameters={"n_epochs": 20}))
+    service = FineTuningClient(Connection(endpoint=emulator.url, timeout=2))
+    failed = lifecycle.create(service, spec, Runtime(pacing=Pacing(first=0.05, longest=0.2)))
+    wait_until(lambda: (service.retrieve_job(failed.job_id) or {}).get("status") == "failed")
+    # The replacement (same inputs, same key, the failed job's uploads) loses its create's answer; the
+    # service creates the job 1.5 s later, after the provider process died looking for it.
+    emulator.inject(route="POST /fine_tuning/jobs", kind="drop_after", lag=1.5)
+
+    def die_once_the_create_is_lost(seconds: float) -> None:
+        if any(f["kind"] == "drop_after" and f["fired"] for f in emulator.faults()):
+            raise _Killed
+        time.sleep(seconds)
+
+    with pytest.raises(_Killed):
+        lifecycle.create(
+            service, spec, Runtime(pacing=Pacing(first=0.05, longest=0.2), sleep=die_once_the_create_is_lost)
+        )
+    rerun = lifecycle.create(
+        service, spec, Runtime(pacing=Pacing(first=0.05, longest=0.2), adoption_window=5)
+    )
+    wait_until(lambda: emulator.admin("GET", "/emulator/faults")["late"] == 0)
+
+    not_failed = [j["id"] for j in service.list_jobs() if j["status"] != "failed"]
+    assert not_failed == [rerun.job_id]
     service.close()
