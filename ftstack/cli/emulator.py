@@ -82,7 +82,7 @@ def emulator(
         Path | None,
         typer.Option(
             "--state-dir",
-            help="Keep state in this directory (state database, file blobs, a generated token).",
+            help="Keep state in this directory (a SQLite database in WAL mode, file blobs, a generated token).",
         ),
     ] = None,
     fault: Annotated[

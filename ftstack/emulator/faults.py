@@ -47,10 +47,10 @@ class FaultRule(BaseModel):
     kind: FaultKind
     times: int | None = Field(default=1, ge=1)
     skip: int = Field(default=0, ge=0)
-    retry_after: int = Field(default=1, ge=0)
-    delay: float = Field(default=2.0, ge=0)
+    retry_after: int = Field(default=1, ge=0, le=3600)  # bounded: a rule cannot park a client for days
+    delay: float = Field(default=2.0, ge=0, le=600, allow_inf_nan=False)
     # For the `*_after` kinds: seconds after the answer is lost that the request is processed.
-    lag: float = Field(default=0.0, ge=0)
+    lag: float = Field(default=0.0, ge=0, le=600, allow_inf_nan=False)
     message: str = "The job failed due to an internal error."
 
     @model_validator(mode="after")

@@ -111,17 +111,26 @@ def method_and_hyperparameters(body: dict[str, Any], examples: int) -> tuple[Met
     if method is not None and not isinstance(method, dict):
         raise bad_request('method must be an object like {"type": "supervised"}.', param="method")
     requested = method.get("type", "supervised") if isinstance(method, dict) else "supervised"
-    kinds: dict[object, Method] = {"supervised": "supervised", "dpo": "dpo"}
-    if requested not in kinds:
+    kinds: dict[str, Method] = {"supervised": "supervised", "dpo": "dpo"}
+    if not isinstance(requested, str) or requested not in kinds:
         raise bad_request(
-            f"method.type '{requested}' is not supported; use supervised or dpo.", param="method.type"
+            f"method.type {_shown(requested)} is not supported; use supervised or dpo.", param="method.type"
         )
     kind = kinds[requested]
     raw: dict[str, Any] = {}
-    if isinstance(body.get("hyperparameters"), dict):
-        raw.update(body["hyperparameters"])
-    if isinstance(method, dict) and isinstance(method.get(kind), dict):
-        raw.update(method[kind].get("hyperparameters") or {})
+    top = body.get("hyperparameters")
+    if top is not None and not isinstance(top, dict):
+        raise bad_request('hyperparameters must be an object like {"n_epochs": 3}.', param="hyperparameters")
+    raw.update(top or {})
+    if isinstance(method, dict) and method.get(kind) is not None:
+        section = method[kind]
+        nested = section.get("hyperparameters") if isinstance(section, dict) else None
+        if not isinstance(section, dict) or not isinstance(nested, dict | None):
+            raise bad_request(
+                f'method.{kind} must be an object like {{"hyperparameters": {{"n_epochs": 3}}}}.',
+                param=f"method.{kind}",
+            )
+        raw.update(nested or {})
     epochs = _number(raw.get("n_epochs"), "n_epochs", 1, 50, integer=True)
     batch = _number(raw.get("batch_size"), "batch_size", 1, 256, integer=True)
     lr = _number(raw.get("learning_rate_multiplier"), "learning_rate_multiplier", 0.01, 10, integer=False)
@@ -132,6 +141,25 @@ def method_and_hyperparameters(body: dict[str, Any], examples: int) -> tuple[Met
         learning_rate_multiplier=lr if lr is not None else 1.0,
         beta=(beta if beta is not None else 0.1) if kind == "dpo" else None,
     )
+
+
+def _integrations(body: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """`integrations` as the API takes it: a list of objects, or absent."""
+    value = body.get("integrations")
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise bad_request(
+            f'integrations must be a list of objects like {{"type": "wandb"}}, not {_shown(value)}.',
+            param="integrations",
+        )
+    return value
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    """A bad value as an error message quotes it: its repr, cut to about `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _file(state: EmulatorState, file_id: object, param: str) -> str:
@@ -161,7 +189,7 @@ def _suffix(body: dict[str, Any]) -> str | None:
         return None
     if not isinstance(suffix, str) or not _SUFFIX.match(suffix) or len(suffix) > SUFFIX_MAX:
         raise bad_request(
-            f"suffix {suffix!r} must be 1 to {SUFFIX_MAX} characters from a-z, A-Z, 0-9, '-' and '_'.",
+            f"suffix {_shown(suffix)} must be 1 to {SUFFIX_MAX} characters from a-z, A-Z, 0-9, '-' and '_'.",
             param="suffix",
         )
     return suffix
@@ -279,7 +307,7 @@ def create_job(
         seed=seed,
         suffix=suffix,
         metadata=metadata,
-        integrations=body.get("integrations"),
+        integrations=_integrations(body),
         training_type=reported_training_type,
         created_at=int(now),
         examples=examples,

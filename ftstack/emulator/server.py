@@ -15,6 +15,7 @@ import uvicorn
 
 from ftstack.emulator.app import create_app
 from ftstack.emulator.settings import EmulatorSettings
+from ftstack.emulator.slow_clients import uvicorn_options
 
 STARTUP_TIMEOUT_SECONDS = 30.0
 
@@ -29,7 +30,13 @@ class _Server(uvicorn.Server):
 def running_server(settings: EmulatorSettings, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve the emulator in a background thread; yields its base URL once it accepts requests."""
     config = uvicorn.Config(
-        create_app(settings), host=host, port=port, log_level="warning", lifespan="on", access_log=False
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        access_log=False,
+        **uvicorn_options(settings.client_timeout_seconds),  # slow clients are cut off
     )
     server = _Server(config)
     thread = threading.Thread(target=server.run, name="ftstack-emulator", daemon=True)

@@ -216,7 +216,20 @@ class StateStore:
 
 
 def _import_legacy(state: EmulatorState, data: dict[str, Any]) -> None:
-    """Read the JSON state file of earlier versions (version 1) into `state`."""
+    """Read the JSON state file of earlier versions (version 1) into `state`; ValueError on any other
+    shape (a list, null, a string, or records of the wrong types)."""
+    if not isinstance(data, dict) or data.get("version") != 1:
+        shown = data.get("version") if isinstance(data, dict) else type(data).__name__
+        raise ValueError(f"unsupported legacy emulator state {shown!r}: expected an object with version 1")
+    try:
+        _read_legacy(state, data)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise ValueError(
+            f"the legacy emulator state has the wrong shape: {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def _read_legacy(state: EmulatorState, data: dict[str, Any]) -> None:
     if data.get("version") != 1:
         raise ValueError(f"unsupported legacy emulator state version {data.get('version')!r}")
     for raw in data["files"]:

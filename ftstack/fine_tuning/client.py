@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import openai
 
+from ftstack.credential_transport import require_https_for_entra
 from ftstack.data_plane import TOKEN_ENV as TOKEN_ENV  # FTSTACK_TOKEN (FTSTACK_FINE_TUNING_TOKEN: an alias)
 from ftstack.data_plane import env_token
 from ftstack.fine_tuning.errors import RetryableServiceError, ServiceError, ServiceUnreachableError
@@ -58,11 +59,13 @@ class Connection:
         )
 
 
-def _token_provider() -> Callable[[], str]:
-    """A bearer-token callable: the static token from the environment, else Entra ID via azure-identity."""
+def _token_provider(endpoint: str) -> Callable[[], str]:
+    """A bearer-token callable: the static token from the environment, else Entra ID via azure-identity
+    (only for an https endpoint: a real Azure token never goes over plain http)."""
     static = env_token()
     if static:
         return lambda: static
+    require_https_for_entra(endpoint)
     from azure.identity import DefaultAzureCredential, get_bearer_token_provider
 
     provider: Callable[[], str] = get_bearer_token_provider(
@@ -73,7 +76,7 @@ def _token_provider() -> Callable[[], str]:
 
 def _open_sdk(connection: Connection) -> openai.OpenAI:
     """The SDK client for `connection`: the `/openai/v1` surface, or the versioned `/openai` surface."""
-    tokens = _token_provider()
+    tokens = _token_provider(connection.endpoint)
     timeout = openai.Timeout(connection.timeout, connect=min(10.0, connection.timeout))
     if connection.api_version == V1:
         return openai.OpenAI(

@@ -9,21 +9,19 @@ import socket
 import stat
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
 from typer.testing import CliRunner
 
 from ftstack.cli.app import app
-from ftstack.emulator.app import create_app
+from ftstack.emulator.server import running_server
 from ftstack.emulator.settings import EmulatorSettings
-from ftstack.emulator.slow_clients import uvicorn_options
 from ftstack.emulator.token_source import TOKEN_ENV, TokenSourceError, resolve_token, write_private
 
 pytestmark = pytest.mark.e2e
@@ -152,25 +150,11 @@ def test_an_infinite_or_nan_time_scale_is_a_usage_error(scale: str) -> None:
 
 @contextmanager
 def protected_server(settings: EmulatorSettings) -> Iterator[int]:
-    """The emulator on uvicorn with the slow-client options; yields its port."""
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        **uvicorn_options(settings.client_timeout_seconds),
-    )
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    try:
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    """The emulator as `ftstack emulator` serves it (running_server); yields its port."""
+    with running_server(settings) as url:
+        port = urlsplit(url).port
+        assert port is not None
+        yield port
 
 
 def _answer_after_stalling(port: int, sent: bytes, wait: float = 5.0) -> tuple[bytes, float]:

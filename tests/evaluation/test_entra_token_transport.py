@@ -50,3 +50,15 @@ def test_eval_against_an_http_endpoint_without_a_static_token_is_refused_in_one_
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and "not https" in err and "Traceback" not in err
+
+
+def test_the_fine_tuning_provider_refuses_an_entra_token_for_an_http_account_endpoint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ftstack.fine_tuning.client import ENDPOINT_ENV, open_client
+
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    monkeypatch.delenv("FTSTACK_FINE_TUNING_TOKEN", raising=False)
+    monkeypatch.delenv(ENDPOINT_ENV, raising=False)
+    with pytest.raises(InsecureEndpointError, match="not https"), open_client("http://10.0.0.5"):
+        pass
