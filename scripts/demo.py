@@ -170,7 +170,7 @@ def demo_use(outputs: dict[str, Any]) -> None:
         api_version="2025-04-01-preview",
         azure_ad_token=str(outputs["token"]),
     )
-    question = "Where is my order?"
+    question = "How do I reset my router?"  # a support question of the kind the model was trained on
     answer = client.chat.completions.create(
         model=deployment, messages=[{"role": "user", "content": question}]
     )
