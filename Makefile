@@ -34,8 +34,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# `make bench BENCH_ARGS=--keep` keeps the generated data.
 bench: $(STAMP)
-	$(BIN)/python scripts/bench_validate.py
+	$(BIN)/python scripts/bench_validate.py $(BENCH_ARGS)
 	$(BIN)/python scripts/bench_check.py
 
 # pip-audit against every package in uv.lock; exit 3 with one clear line when no vulnerability database

@@ -236,7 +236,7 @@ def split(
     ] = 0.1,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same split.")] = 0,
     out_dir: Annotated[
-        Path | None, typer.Option("--out-dir", help="Where to write (default: beside FILE).")
+        Path | None, typer.Option("--out", "--out-dir", help="Where to write (default: beside FILE); --out-dir is the old spelling.")
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -251,7 +251,7 @@ def split(
     if out_dir is not None:
         if out_dir.exists() and not out_dir.is_dir():
             fail(f"--out-dir {out_dir}: is a file, not a folder; give a folder to write the halves into")
-        folder = ensure_folder(out_dir, "--out-dir")
+        folder = ensure_folder(out_dir, "--out")
     stem = file.name.removesuffix(".jsonl")
     try:
         result = split_file(

@@ -142,27 +142,25 @@ def report(
     with progress:
         task = progress.add_task(f"reading the jobs of {experiment}", total=None)
         if data is not None:
-            from ftstack.experiments.results import PointResult
             from ftstack.experiments.scoring import holdout_scorer
 
-            score_point = holdout_scorer(url, token, data, out / "eval", base)
+            scorer = holdout_scorer(url, token, data, out / "eval", base)
 
-            def scorer(result: PointResult) -> float:
-                progress.update(task, description=f"scoring {result.point.tag} on the holdout")
-                value = score_point(result)
-                progress.advance(task)
-                return value
-
-        def checkpoints_of(job_id: str) -> list[dict[str, object]]:
-            progress.update(task, description=f"reading checkpoints of {job_id}")
-            return client.list_checkpoints(job_id)
+        def on_progress(what: str, done: int, total: int) -> None:
+            progress.update(task, description=what, completed=done, total=total)
+            progress.refresh()  # each step drawn as it happens, however fast
 
         try:
             with open_client(url) as client:
-                jobs = client.list_jobs()
-                progress.update(task, total=len(jobs) if data is None else None)
                 result = build_report(
-                    job, project_dir, jobs, checkpoints_of, out, scorer, metric=score_metric
+                    job,
+                    project_dir,
+                    client.list_jobs(),
+                    client.list_checkpoints,
+                    out,
+                    scorer,
+                    metric=score_metric,
+                    on_progress=on_progress,
                 )
         except FineTuningError as exc:
             progress.stop()
@@ -176,6 +174,8 @@ def report(
     console.print(f"Experiment {result.experiment}: {len(result.results)} points", markup=False)
     if result.best is not None:
         console.print(f"Best point: {result.best.point.name} ({result.best_reason})", markup=False)
+    if result.ties:
+        console.print(f"Ties: {result.ties.replace('`', '')}", markup=False)
     console.print(result.recommendation, markup=False)
     for path in result.files:
         console.print(f"wrote {path}", markup=False)

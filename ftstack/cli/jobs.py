@@ -19,7 +19,7 @@ import typer
 
 from ftstack.cli.errors import EXIT_FOUND_PROBLEMS, fail, json_mode, print_json, print_json_line
 from ftstack.cli.options import ApiVersionOption, JsonOption, TokenOption
-from ftstack.cli.output import console, key_table
+from ftstack.cli.output import console, key_table, print_records
 from ftstack.cli.stack_option import ProjectDirOption, StackOption, project_folder
 from ftstack.data_plane import DEFAULT_API_VERSION, is_url
 
@@ -179,11 +179,15 @@ def list_jobs(
         out.print(f"no fine-tuning jobs on {target.label}", markup=False)
         return
     ids = [str(j.get("id")) for j in jobs]
-    table = key_table(f"{len(jobs)} job(s) on {target.label}", "job", ids, "status", "model", "created")
+    columns = ("status", "model", "created")
+    table = key_table(f"{len(jobs)} job(s) on {target.label}", "job", ids, *columns)
+    records = []
     for job in jobs:
         model = str(job.get("fine_tuned_model") or job.get("model") or "-")
-        table.add_row(str(job.get("id")), str(job.get("status")), model, _when(job.get("created_at")))
-    out.print(table)
+        values = (str(job.get("status")), model, _when(job.get("created_at")))
+        table.add_row(str(job.get("id")), *values)
+        records.append((str(job.get("id")), list(zip(columns, values, strict=True))))
+    print_records(out, table, records)  # a list instead when the table would fold a model name
 
 
 @app.command()
@@ -341,29 +345,24 @@ def checkpoints(
         out.print(f"job {job} has no checkpoints yet", markup=False)
         return
     steps = [str(c.get("step_number", "-")) for c in found]
-    table = key_table(
-        f"checkpoints of {job}",
-        "step",
-        steps,
-        "model",
-        "training loss",
-        "step validation loss",
-        "full validation loss",
-    )
+    columns = ("model", "training loss", "step validation loss", "full validation loss")
+    table = key_table(f"checkpoints of {job}", "step", steps, *columns)
 
     def number(value: object) -> str:
         return f"{value:.4f}" if isinstance(value, int | float) else "-"
 
+    records = []
     for step, checkpoint in zip(steps, found, strict=True):
         metrics = checkpoint.get("metrics") or {}
-        table.add_row(
-            step,
+        values = (
             str(checkpoint.get("fine_tuned_model_checkpoint", "-")),
             number(metrics.get("train_loss")),
             number(metrics.get("valid_loss")),
             number(metrics.get("full_valid_loss")),
         )
-    out.print(table)
+        table.add_row(step, *values)
+        records.append((f"step {step}", list(zip(columns, values, strict=True))))
+    print_records(out, table, records)  # a list instead when the table would fold a model name
 
 
 def _steer(verb: str, job: str, target: JobsTarget, as_json: bool) -> None:

@@ -360,6 +360,14 @@ def _structural_problems(exc: ValidationError) -> list[ConfigProblem]:
             message = f"unknown key {str(loc[-1])!r}" + (f"; known keys here: {known}" if known else "")
         elif error["type"] == "missing":
             message = "required key is missing"
+        elif error["type"] in ("model_type", "model_attributes_type"):
+            # pydantic names the class ("instance of StepSelect"); a user wrote YAML: name its keys.
+            shape = _MODELS_BY_NAME.get(str((error.get("ctx") or {}).get("class_name")))
+            keys = _aliases(shape) if shape is not None else []
+            text = "Input should be a mapping" + (
+                f" with the key{'s' if len(keys) > 1 else ''} {', '.join(keys)}" if keys else ""
+            )
+            message = f"{quote_value(error['input'])}: {text}" if _is_scalar(error.get("input")) else text
         else:
             text = str(error["msg"]).removeprefix("Value error, ")
             message = f"{quote_value(error['input'])}: {text}" if _is_scalar(error.get("input")) else text

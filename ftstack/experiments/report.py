@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftstack.config.schema import EnvironmentConfig, JobConfig
 from ftstack.data_plane import account_endpoint as _account_endpoint
@@ -14,6 +14,9 @@ from ftstack.experiments.charts import learning_curve, sweep_comparison
 from ftstack.experiments.expansion import expand
 from ftstack.experiments.results import PointResult, best_point, collect, recommendation
 from ftstack.experiments.subsets import count_examples
+
+if TYPE_CHECKING:
+    from ftstack.evaluation.statistics import Interval
 
 
 class ExperimentNotFoundError(ValueError):
@@ -30,6 +33,7 @@ class ExperimentReport:
     best_reason: str
     recommendation: str
     files: list[Path]
+    ties: str | None = None
 
 
 def find_experiment(env: EnvironmentConfig, name: str) -> JobConfig:
@@ -71,7 +75,7 @@ def tie_note(results: list[PointResult], best: PointResult | None, criterion: st
         return None
     names = ", ".join(f"`{r.point.tag}`" for r in tied)
     rule = (
-        "the lower final validation loss breaks a tie in score"
+        "the lower final validation loss breaks a tie in score, then the first point in the experiment's order"
         if criterion == "best_score"
         else "the first point in the experiment's order wins a tie in validation loss"
     )
@@ -84,23 +88,35 @@ def build_report(
     jobs: list[dict[str, Any]],
     checkpoints_of: Callable[[str], list[dict[str, Any]]],
     out_dir: Path,
-    score_of: Callable[[PointResult], float] | None = None,
+    score_of: Callable[[PointResult], float | Interval] | None = None,
     metric: str = "score",
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> ExperimentReport:
-    """Collect every point's results, score them when `score_of` is given, and write results and pictures."""
+    """Collect every point's results, score them when `score_of` is given (a score, or a score with its
+    confidence interval), and write results and pictures; `on_progress(what, done, total)` hears each step."""
     name = job.experiment_name or job.name
     points = expand(job, count_examples(project_dir / job.training_file))
-    results = collect(points, jobs, checkpoints_of)
+    tell = on_progress or (lambda _what, _done, _total: None)
+    reading = f"reading the jobs of {name}"
+    tell(reading, 0, len(points))
+    results = collect(points, jobs, checkpoints_of, lambda done: tell(reading, done, len(points)))
     if score_of is not None:
-        for result in results:
-            if result.fine_tuned_model:
-                result.score = score_of(result)
+        trained = [r for r in results if r.fine_tuned_model]
+        for done, result in enumerate(trained):
+            tell(f"scoring {result.point.tag} on the holdout", done, len(trained))
+            scored = score_of(result)
+            tell(f"scored {result.point.tag} on the holdout", done + 1, len(trained))
+            if isinstance(scored, int | float):
+                result.score = float(scored)
+            else:
+                result.score, result.score_low, result.score_high = scored.mean, scored.low, scored.high
     criterion = "best_score" if any(r.score is not None for r in results) else "best_validation_loss"
     try:
         best, why = best_point(results, criterion)  # type: ignore[arg-type]
     except ValueError as exc:
         best, why = None, str(exc)
     advice = recommendation(results)
+    tie = tie_note(results, best, criterion)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []
     if any(r.point.subset_size is not None for r in results) and best is not None:
@@ -112,15 +128,15 @@ def build_report(
                 f"Experiment {name}: learning curve",
                 criterion,
                 metric,
+                tie,
             )
         )
     if any(len(r.point.values) > 1 for r in results) and best is not None:
         files.append(
             sweep_comparison(
-                results, best, out_dir / "sweep.png", f"Experiment {name}: sweep", criterion, metric
+                results, best, out_dir / "sweep.png", f"Experiment {name}: sweep", criterion, metric, tie
             )
         )
-    tie = tie_note(results, best, criterion)
     payload = {
         "experiment": name,
         "criterion": criterion,
@@ -137,7 +153,7 @@ def build_report(
         _markdown(name, results, best, why, advice, files, tie, metric), encoding="utf-8"
     )
     files.append(out_dir / "report.md")
-    return ExperimentReport(name, results, best, why, advice, files)
+    return ExperimentReport(name, results, best, why, advice, files, tie)
 
 
 def _markdown(
@@ -158,7 +174,7 @@ def _markdown(
         "status",
         "final training loss",
         "final validation loss",
-        f"holdout score ({metric})",
+        f"holdout score ({metric}) [95% CI]",
     ]
     lines = [f"# Experiment `{name}`", "", f"**Recommendation:** {advice}", ""]
     lines.append(
@@ -176,7 +192,12 @@ def _markdown(
             r.status,
             _fmt(r.train_loss),
             _fmt(r.valid_loss),
-            _fmt(r.score),
+            _fmt(r.score)
+            + (
+                ""
+                if r.score_low is None or r.score_high is None
+                else f" [{r.score_low:.4f}, {r.score_high:.4f}]"
+            ),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     pictures = [f for f in files if f.suffix == ".png"]

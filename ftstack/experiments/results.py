@@ -3,6 +3,7 @@ pick the best point, and say what the results recommend."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -22,6 +23,8 @@ class PointResult:
     train_loss: float | None = None
     valid_loss: float | None = None
     score: float | None = None
+    score_low: float | None = None  # the holdout score's 95% confidence interval, when scored
+    score_high: float | None = None
     checkpoints: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -36,15 +39,22 @@ class PointResult:
             "train_loss": self.train_loss,
             "valid_loss": self.valid_loss,
             "score": self.score,
+            "interval": None
+            if self.score_low is None or self.score_high is None
+            else {"low": round(self.score_low, 4), "high": round(self.score_high, 4), "confidence": 0.95},
         }
 
 
 def collect(
-    points: list[ExperimentPoint], jobs: list[dict[str, Any]], checkpoints_of: Any
+    points: list[ExperimentPoint],
+    jobs: list[dict[str, Any]],
+    checkpoints_of: Any,
+    on_point: Callable[[int], None] | None = None,
 ) -> list[PointResult]:
     """Match each point to its newest job (by the resource tag in the job's metadata) and read its metrics.
 
-    `checkpoints_of(job_id)` lists a job's checkpoints (dicts with `step_number` and `metrics`).
+    `checkpoints_of(job_id)` lists a job's checkpoints (dicts with `step_number` and `metrics`);
+    `on_point(done)` is told how many points have been read after each one.
     """
     results = []
     for point in points:
@@ -63,6 +73,8 @@ def collect(
                 result.train_loss = _number(final.get("full_train_loss", final.get("train_loss")))
                 result.valid_loss = _number(final.get("full_valid_loss", final.get("valid_loss")))
         results.append(result)
+        if on_point is not None:
+            on_point(len(results))
     return results
 
 
@@ -77,12 +89,20 @@ def best_point(results: list[PointResult], criterion: Criterion) -> tuple[PointR
             raise ValueError(
                 "no point has a holdout score yet; run `ftstack experiment report --data HOLDOUT`"
             )
-        best = max(scored, key=lambda r: (r.score or 0.0, -(r.valid_loss or 0.0)))
+        # Scores equal to 4 decimals (as the report prints them) tie: the lower final validation loss
+        # breaks the tie, then the first point in the experiment's order (max keeps the first).
+        best = max(
+            scored,
+            key=lambda r: (
+                round(r.score or 0.0, 4),
+                -(r.valid_loss if r.valid_loss is not None else float("inf")),
+            ),
+        )
         return best, f"highest holdout score {best.score:.3f} of {len(scored)} evaluated points"
     finished = [r for r in results if r.valid_loss is not None and r.fine_tuned_model]
     if not finished:
         raise ValueError("no point has finished with a validation loss yet")
-    best = min(finished, key=lambda r: r.valid_loss or 0.0)
+    best = min(finished, key=lambda r: round(r.valid_loss or 0.0, 4))  # a tie: the first in order
     return best, f"lowest final validation loss {best.valid_loss:.4f} of {len(finished)} finished points"
 
 

@@ -10,6 +10,7 @@ from ftstack.evaluation.chat_client import ChatClient, Endpoint, RequestParams
 from ftstack.evaluation.engine import EvaluationPlan, evaluate
 from ftstack.evaluation.holdout import load_holdout
 from ftstack.evaluation.metrics import MetricSpec
+from ftstack.evaluation.statistics import Interval
 from ftstack.experiments.results import PointResult
 
 METRICS = ("ngram_similarity", "exact")  # the first is the score
@@ -17,8 +18,8 @@ METRICS = ("ngram_similarity", "exact")  # the first is the score
 
 def holdout_scorer(
     endpoint: str, token: str | None, holdout: Path, cache_dir: Path, base: str | None
-) -> Callable[[PointResult], float]:
-    """A function giving a point's holdout score (the primary metric's candidate mean).
+) -> Callable[[PointResult], Interval]:
+    """A function giving a point's holdout score: the primary metric's candidate mean with its 95% interval.
 
     Each point's fine-tuned model is asked under its model id, as the emulator serves it; on Azure, deploy
     each point under its model id (for example on the developer tier) before scoring.
@@ -27,7 +28,7 @@ def holdout_scorer(
     client = ChatClient(Endpoint(endpoint, token))
     cache = AnswerCache(cache_dir)
 
-    def score(result: PointResult) -> float:
+    def score(result: PointResult) -> Interval:
         candidate = str(result.fine_tuned_model)
         reference = base or result.point.job.base_model
         plan = EvaluationPlan(
@@ -40,6 +41,6 @@ def holdout_scorer(
             data=str(holdout),
         )
         outcome = evaluate(plan, cache, client.complete)
-        return float(outcome.primary.candidate.mean)
+        return outcome.primary.candidate
 
     return score

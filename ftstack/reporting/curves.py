@@ -10,6 +10,7 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ftstack.reporting.picture_text import save_png
 from ftstack.reporting.training_results import LOSS_NAMES, CheckpointPoint, TrainingCurve
 
 WIDTH_PIXELS = 1200
@@ -157,5 +158,4 @@ def draw_curves(
     loss_axes.set_title(title, fontsize=10)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format="png", dpi=DPI)
-    return path
+    return save_png(figure, path, DPI)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -199,3 +200,79 @@ def test_without_an_endpoint_or_a_stack_the_error_lists_the_stacks() -> None:
     assert done.returncode == 2
     assert "stacks here: dev, prod-eu, prod-us; or pass --endpoint URL" in done.stderr
     assert done.stderr.count("\n") == 1
+
+
+def test_events_lists_every_event_the_service_holds_once(fast: str) -> None:
+    job_id = _finished(fast)
+    sdk = openai.AzureOpenAI(azure_endpoint=fast, api_version="2025-04-01-preview", api_key="k")
+    try:
+        served = {e.id for e in sdk.fine_tuning.jobs.list_events(job_id, limit=100)}
+    finally:
+        sdk.close()
+    assert len(served) > 25  # metrics and messages: more than any "last N" excerpt
+    listed = json.loads(run("jobs", "events", job_id, "--endpoint", fast, "--token", "t", "--json").stdout)
+    assert sorted(e["id"] for e in listed["events"]) == sorted(served)
+    lines = run("jobs", "events", job_id, "--endpoint", fast, "--token", "t").stdout.splitlines()
+    assert len(lines) == len(served)
+
+
+def test_follow_on_a_terminal_shows_a_progress_line_with_the_step_and_the_loss() -> None:
+    import re
+
+    from tests.cli.terminal import on_a_terminal
+
+    with running_emulator(region="swedencentral", time_scale=200) as url:
+        job_id = _submit(url)
+        shown = on_a_terminal(
+            "jobs", "events", job_id, "--follow", "--interval", "0.2", "--endpoint", url, "--token", "t",
+            columns=200, env={"FTSTACK_TOKEN": "t"},
+        )  # fmt: skip
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
+    progress = re.findall(r"running, step (\d+)/(\d+), training loss \d+\.\d{4}", plain)
+    assert progress, plain[-2000:]
+    assert any(int(step) < int(total) for step, total in progress)  # drawn while the job was training
+    assert f"job {job_id} succeeded" in plain
+
+
+def _project_copy(folder: Path) -> Path:
+    (folder / "stacks").mkdir(parents=True)
+    (folder / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    for stack in (ROOT / "stacks").glob("Pulumi.*.yaml"):
+        (folder / "stacks" / stack.name).write_text(stack.read_text())
+    shutil.copytree(ROOT / "examples", folder / "examples")  # a link outside the project is refused
+    return folder
+
+
+def test_a_stack_means_the_account_it_declares() -> None:
+    done = run("jobs", "list", "-s", "prod-eu", "--token", "t")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    # Unreachable here, or refusing the token where there is a network: either way the stack's account.
+    assert "https://ftstack-prod-eu.openai.azure.com/" in done.stderr
+
+
+def test_local_without_the_local_azure_says_how_to_start_it(tmp_path: Path) -> None:
+    project = _project_copy(tmp_path / "project")
+    done = run("jobs", "list", "--local", "-s", "dev", "--project-dir", str(project))
+    assert done.returncode == 2
+    assert (
+        done.stderr == "error: the local Azure is not running; start it with `ftstack local up --stack dev`\n"
+    )
+
+
+def test_on_an_80_column_terminal_job_ids_and_checkpoint_models_stay_whole(fast: str) -> None:
+    from tests.cli.terminal import on_a_terminal
+
+    job_id = _finished(fast)
+    model = json.loads(run("jobs", "show", job_id, "--endpoint", fast, "--token", "t", "--json").stdout)[
+        "job"
+    ]["fine_tuned_model"]
+    listed = on_a_terminal("jobs", "list", "--endpoint", fast, "--token", "t")
+    assert job_id in listed and model in listed and "…" not in listed
+    checkpoints = json.loads(
+        run("jobs", "checkpoints", job_id, "--endpoint", fast, "--token", "t", "--json").stdout
+    )["checkpoints"]
+    shown = on_a_terminal("jobs", "checkpoints", job_id, "--endpoint", fast, "--token", "t")
+    assert "…" not in shown
+    for checkpoint in checkpoints:  # whole on one line: a user copies it into a deployment
+        assert checkpoint["fine_tuned_model_checkpoint"] in shown

@@ -6,12 +6,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.cli.terminal import on_a_terminal
 
 ROOT = Path(__file__).resolve().parents[2]
 FTSTACK = str(Path(sys.executable).with_name("ftstack"))
@@ -37,22 +41,11 @@ def run(
     )
 
 
-def on_a_terminal(*args: str, env: dict[str, str] | None = None, columns: int = 80) -> str:
-    """What `ftstack ARGS` prints on an 80-column terminal (through `script`, a real pseudo-terminal)."""
-    if shutil.which("script") is None:
-        pytest.skip("no `script` to give the command a terminal")
-    command = " ".join([FTSTACK, *args])
-    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "PULUMI_STACK")}
-    result = subprocess.run(
-        ["script", "-qec", command, "/dev/null"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**base, "COLUMNS": str(columns), "LINES": "50", "TERM": "xterm-256color", **(env or {})},
-        timeout=120,
+def run_shell(line: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`bash -c LINE` in the checkout, with exactly `env`, as a user types it."""
+    return subprocess.run(
+        ["bash", "-c", line], cwd=ROOT, capture_output=True, text=True, check=False, env=env, timeout=120
     )
-    return result.stdout.replace("\r\n", "\n")
 
 
 # --- help, version, usage errors ---------------------------------------------------------------------
@@ -76,6 +69,43 @@ def test_dash_h_is_help_and_shows_no_python_types_as_metavars() -> None:
 def test_shell_completion_is_offered() -> None:
     done = run("--help")
     assert "--install-completion" in done.stdout and "--show-completion" in done.stdout
+
+
+def test_the_readmes_ways_to_run_ftstack_work_without_it_on_path() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "`source .venv/bin/activate`" in readme and "`.venv/bin/ftstack`" in readme
+    bare = {"PATH": "/usr/bin:/bin"}
+    assert run_shell("ftstack --version", bare).returncode == 127  # not on PATH: the README says so
+    for line in ("source .venv/bin/activate && ftstack --version", ".venv/bin/ftstack --version"):
+        done = run_shell(line, bare)
+        assert done.returncode == 0 and done.stdout.startswith("ftstack "), (line, done.stderr)
+
+
+def test_shell_completion_prints_a_script_for_the_shell() -> None:
+    done = run("--show-completion", "bash")
+    assert done.returncode == 0
+    assert "_FTSTACK_COMPLETE" in done.stdout and "complete " in done.stdout
+
+
+def test_every_command_with_json_output_spells_it_json_and_writes_its_folder_with_out() -> None:
+    import typer.main
+
+    from ftstack.cli.app import app
+
+    def leaves(command: Any, prefix: list[str]) -> list[tuple[list[str], list[str]]]:
+        subs = getattr(command, "commands", None) or {}
+        if not subs:
+            return [(prefix, [o for p in command.params for o in getattr(p, "opts", [])])]
+        return [leaf for name, sub in subs.items() for leaf in leaves(sub, [*prefix, name])]
+
+    found = leaves(typer.main.get_command(app), [])
+    with_json = [path for path, opts in found if any("json" in o for o in opts)]
+    assert len(with_json) >= 15
+    for path, opts in found:
+        assert not {o for o in opts if "json" in o} - {"--json"}, path
+        assert "--output" not in opts and "-o" not in opts, path
+    folders = {" ".join(path) for path, opts in found if "--out" in opts}
+    assert {"eval", "report", "experiment report"} <= folders
 
 
 def test_an_unknown_option_is_one_line_with_exit_2_and_a_pointer_to_help() -> None:
@@ -221,3 +251,171 @@ def test_no_azure_credential_is_one_line_that_says_how_to_sign_in(tmp_path: Path
     assert done.stderr.count("\n") == 1, done.stderr
     assert "sign in with `az login`" in done.stderr and "FTSTACK_TOKEN" in done.stderr
     assert "Traceback" not in done.stderr and "DefaultAzureCredential" not in done.stderr
+
+
+# --- experiments and stack mistakes ------------------------------------------------------------------
+
+
+def _readme_sweep() -> str:
+    """The sweep line of the README's experiment example, as written there."""
+    found = re.search(r"^\s*(sweep: \{nEpochs: .*?\})", (ROOT / "README.md").read_text(), re.MULTILINE)
+    assert found is not None
+    return found[1]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project whose stacks are `dev` with one change each: the README's sweep, 300 epochs, out-of-range
+    hyperparameters, a bad select."""
+    folder = tmp_path_factory.mktemp("project")
+    (folder / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    shutil.copytree(ROOT / "examples", folder / "examples")
+    (folder / "stacks").mkdir()
+    dev = (ROOT / "stacks" / "Pulumi.dev.yaml").read_text()
+    subsets = "            subsets: [0.34, 0.67, 1.0]\n"
+    assert subsets in dev
+    variants = {
+        "sweep": dev.replace(subsets, f"{subsets}            {_readme_sweep()}\n            maxPoints: 12\n"),
+        "epochs": dev.replace("nEpochs: 3,", "nEpochs: 300,", 1),
+        "hyper": dev.replace(
+            "batchSize: 4, learningRateMultiplier: 1.0", "batchSize: 1000, learningRateMultiplier: 100", 1
+        ),
+        "select": dev.replace("select: best_validation_loss}", "select: latest}"),
+    }
+    for name, text in variants.items():
+        assert text != dev
+        (folder / "stacks" / f"Pulumi.{name}.yaml").write_text(text)
+    return folder
+
+
+def test_the_readmes_sweep_plans_suffixes_the_service_accepts(project: Path) -> None:
+    from ftstack.fine_tuning.inputs import SUFFIX_PATTERN
+
+    done = run("experiment", "plan", "-s", "sweep", cwd=project)
+    assert done.returncode == 0, done.stderr
+    names = re.findall(r"support-curve-\S+", done.stdout)
+    assert len(names) == 12 and "support-curve-n12-e2-lr0p5" in names
+    assert all(SUFFIX_PATTERN.match(name) for name in names), names
+    assert "lr0.5" not in done.stdout
+
+
+def test_on_an_80_column_terminal_experiment_plan_keeps_job_names_whole(project: Path) -> None:
+    shown = on_a_terminal("experiment", "plan", "-s", "sweep", cwd=project)
+    for name in ("support-curve-n12-e2-lr0p5", "support-curve-n36-e4-lr1"):
+        assert name in shown
+    assert "…" not in shown
+
+
+@pytest.mark.parametrize("command", [["config", "validate"], ["experiment", "plan"]])
+def test_more_epochs_than_the_service_takes_is_refused(project: Path, command: list[str]) -> None:
+    done = run(*command, "-s", "epochs", cwd=project)
+    assert done.returncode == 2
+    assert "hyperparameters.nEpochs: 300:" in done.stderr and "the service takes 1 to 50" in done.stderr
+
+
+def test_batch_size_and_learning_rate_are_bounded_as_the_service_bounds_them(project: Path) -> None:
+    done = run("config", "validate", "-s", "hyper", cwd=project)
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert any(
+        "hyperparameters.batchSize: 1000:" in line and "the service takes 1 to 256" in line for line in lines
+    )
+    assert any(
+        "hyperparameters.learningRateMultiplier: 100:" in line and "the service takes at most 10" in line
+        for line in lines
+    )
+
+
+def test_a_bad_checkpoint_select_names_the_yaml_keys_not_a_python_class(project: Path) -> None:
+    done = run("config", "validate", "-s", "select", cwd=project)
+    assert done.returncode == 2
+    assert "deployments[1].model.select: 'latest':" in done.stderr
+    assert "Input should be a mapping with the key step" in done.stderr
+    assert "StepSelect" not in done.stderr and "instance of" not in done.stderr
+
+
+def test_experiment_report_without_a_credential_is_one_line_that_says_how_to_sign_in(tmp_path: Path) -> None:
+    empty_home = {"HOME": str(tmp_path), "AZURE_CONFIG_DIR": str(tmp_path / "az"), "PATH": "/usr/bin:/bin"}
+    done = run(
+        "experiment", "report", "-s", "dev", "--experiment", "support-curve", "--out", str(tmp_path / "out"),
+        env=empty_home,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "sign in with `az login`" in done.stderr and "FTSTACK_TOKEN" in done.stderr
+    assert "Traceback" not in done.stderr and "ClientAuthenticationError" not in done.stderr
+
+
+@pytest.mark.parametrize("method", ["DPO", "Dpo", "dpo"])
+def test_a_method_in_any_case_is_understood(method: str) -> None:
+    done = run(
+        "data", "validate", "examples/support-chat/training.jsonl", "--model", "gpt-4o-mini", "--method", method,
+        "--json",
+    )  # fmt: skip
+    assert done.returncode == 1  # understood: the model offers no DPO, and the file is not DPO data
+    codes = [e["code"] for e in json.loads(done.stdout)["errors"]]
+    assert "method_not_supported" in codes
+
+
+def test_every_commands_help_shows_no_python_types_as_metavars() -> None:
+    import typer.main
+    from typer.testing import CliRunner
+
+    from ftstack.cli.app import app
+
+    def paths(command: Any, prefix: list[str]) -> list[list[str]]:
+        found = [prefix]
+        for name, sub in (getattr(command, "commands", None) or {}).items():  # a group's subcommands
+            found += paths(sub, [*prefix, name])
+        return found
+
+    every = paths(typer.main.get_command(app), [])
+    assert ["jobs", "events"] in every and ["experiment", "report"] in every
+    python_type = re.compile(r"<(bool|str|int|float|path|list\[[a-z]+\])>|\[(str|int|float|bool)\]")
+    for path in every:
+        shown = CliRunner().invoke(app, [*path, "-h"], terminal_width=200)
+        assert shown.exit_code == 0, (path, shown.output)
+        assert python_type.search(shown.output) is None, (path, python_type.search(shown.output))
+
+
+# --- evaluation progress -----------------------------------------------------------------------------
+
+
+def test_the_eval_progress_bar_moves_as_answers_arrive_and_the_counts_add_up(tmp_path: Path) -> None:
+    from ftstack.emulator.faults import parse_fault_spec
+    from ftstack.emulator.server import running_emulator
+
+    slow = parse_fault_spec("route=POST /deployments/*/chat/completions,kind=slow,delay=0.3,times=always")
+    with running_emulator(region="swedencentral", faults=[slow]) as url:
+        shown = on_a_terminal(
+            "eval", "--endpoint", url, "--data", "examples/support-chat/holdout.jsonl",
+            "--base", "gpt-4o-mini-2024-07-18", "--candidate", "gpt-4.1-mini-2025-04-14", "--token", "t",
+            "--concurrency", "2", "--out", str(tmp_path / "eval"), columns=120,
+        )  # fmt: skip
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
+    answers = 2 * sum(
+        1 for line in (ROOT / "examples/support-chat/holdout.jsonl").read_text().splitlines() if line
+    )
+    counts = {int(done) for done, total in re.findall(r"(\d+)/(\d+)", plain) if int(total) == answers}
+    assert answers in counts and any(0 < done < answers for done in counts), sorted(counts)
+    sent = [int(n) for n in re.findall(r"(\d+) requests sent", plain)]
+    assert sum(sent) == answers  # one request per answer, counted once
+
+
+def test_the_default_output_folders_are_git_ignored() -> None:
+    import typer.main
+
+    from ftstack.cli.app import app
+
+    root = typer.main.get_command(app)
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
+    defaults = {}
+    for name in ("eval", "report"):
+        command = root.commands[name]  # type: ignore[attr-defined]
+        defaults[name] = next(str(p.default) for p in command.params if "--out" in getattr(p, "opts", []))
+    assert defaults == {"eval": "evaluation", "report": "report"}
+    for folder in defaults.values():
+        assert f"/{folder}/" in ignored
+    assert (
+        "/outputs.json" in ignored and ".ftstack/" in ignored
+    )  # the walk-through's outputs, the local Azure

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 FTSTACK = str(Path(sys.executable).with_name("ftstack"))
 REGION = "francecentral"
+HOLDOUT = str(ROOT / "examples/support-chat/holdout.jsonl")
 
 
 def _job(experiment: dict[str, Any]) -> JobConfig:
@@ -51,6 +52,44 @@ def _run_points(job: JobConfig, url: str) -> None:
         checked = provider.check({}, provider_inputs(point.name, args))
         assert not checked.failures
         assert (provider.create(checked.inputs).outs or {})["status"] == "succeeded"
+
+
+def _project(tmp_path: Path, job: JobConfig) -> Path:
+    """A project whose one stack, `t`, declares `job` on an account in REGION."""
+    import yaml
+
+    project = tmp_path / "project"
+    (project / "stacks").mkdir(parents=True)
+    (project / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    shutil.copytree(ROOT / "examples", project / "examples")  # a link outside the project is refused
+    env = {
+        "name": "t",
+        "account": {"name": "acct", "region": REGION, "resourceGroup": {"name": "rg"}},
+        "fineTuning": {"jobs": [job.model_dump(by_alias=True, exclude_none=True)]},
+    }
+    (project / "stacks" / "Pulumi.t.yaml").write_text(
+        yaml.safe_dump({"config": {"ftstack:environment": env}})
+    )
+    return project
+
+
+def _report(
+    tmp_path: Path, job: JobConfig, url: str, out: Path, *more: str
+) -> subprocess.CompletedProcess[str]:
+    """`ftstack experiment report` of `job`'s experiment, in a project whose one stack declares it."""
+    project = _project(tmp_path, job)
+    return subprocess.run(
+        [FTSTACK, "experiment", "report", "--stack", "t", "--experiment", str(job.experiment_name),
+         "--endpoint", url, "--out", str(out), *more],
+        cwd=project, capture_output=True, text=True, check=False, env={**os.environ, "FTSTACK_TOKEN": "t"},
+    )  # fmt: skip
+
+
+def _picture_text(path: Path) -> str:
+    """What a picture says in words (its PNG Description, made from the drawn axes and legends)."""
+    with Image.open(path) as png:
+        assert png.format == "PNG"
+        return str(png.text["Description"])  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")
@@ -83,26 +122,8 @@ def test_the_simulated_loss_falls_with_more_data(
 def test_the_report_command_scores_points_draws_the_learning_curve_and_recommends(
     subset_experiment: JobConfig, emulator: str, tmp_path: Path
 ) -> None:
-    project = tmp_path / "project"
-    (project / "stacks").mkdir(parents=True)
-    (project / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
-    shutil.copytree(ROOT / "examples", project / "examples")  # a link outside the project is refused
-    env = {
-        "name": "t",
-        "account": {"name": "acct", "region": REGION, "resourceGroup": {"name": "rg"}},
-        "fineTuning": {"jobs": [subset_experiment.model_dump(by_alias=True, exclude_none=True)]},
-    }
-    import yaml
-
-    (project / "stacks" / "Pulumi.t.yaml").write_text(
-        yaml.safe_dump({"config": {"ftstack:environment": env}})
-    )
     out = tmp_path / "out"
-    result = subprocess.run(
-        [FTSTACK, "experiment", "report", "--stack", "t", "--experiment", "curve", "--endpoint", emulator,
-         "--data", str(ROOT / "examples/support-chat/holdout.jsonl"), "--out", str(out)],
-        cwd=project, capture_output=True, text=True, check=False, env={**os.environ, "FTSTACK_TOKEN": "t"},
-    )  # fmt: skip
+    result = _report(tmp_path, subset_experiment, emulator, out, "--data", HOLDOUT)
     assert result.returncode == 0, result.stderr
     with Image.open(out / "learning_curve.png") as picture:
         assert picture.format == "PNG"
@@ -187,3 +208,108 @@ def test_a_two_dimension_sweep_names_its_metric_and_explains_a_tie(tmp_path: Pat
     assert width >= 2 * 450  # one panel per swept dimension
     scores = json.loads((tmp_path / "scores.json").read_text())
     assert scores["metric"] == "final validation loss" and scores["criterion"] == "best_validation_loss"
+
+
+@pytest.fixture(scope="module")
+def grid_experiment(emulator: str) -> JobConfig:
+    job = _job({"name": "grid", "sweep": {"nEpochs": [1, 4], "learningRateMultiplier": [0.5, 1.0]}})
+    _run_points(job, emulator)
+    return job
+
+
+def test_a_scored_sweep_draws_a_panel_per_dimension_with_intervals_and_marks_the_best_score(
+    grid_experiment: JobConfig, emulator: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = _report(tmp_path, grid_experiment, emulator, out, "--data", HOLDOUT)
+    assert result.returncode == 0, result.stderr
+    scores = json.loads((out / "scores.json").read_text())
+    assert scores["criterion"] == "best_score" and scores["metric"] == "ngram_similarity"
+    for point in scores["points"]:
+        assert point["interval"]["low"] <= round(point["score"], 4) <= point["interval"]["high"]
+    best_tag = next(p["tag"] for p in scores["points"] if p["point"] == scores["best"]["point"])
+    picture = _picture_text(out / "sweep.png")
+    assert "x: epochs" in picture and "x: learning rate multiplier" in picture  # one panel per dimension
+    assert picture.count("y: holdout score: ngram_similarity (higher is better)") == 2
+    assert "one point with its 95% CI (bootstrap over the holdout examples)" in picture
+    assert f"best: {best_tag} (highest holdout score (ngram_similarity))" in picture
+    assert "best point chosen by highest holdout score (ngram_similarity)" in picture
+    # The emulator's fine-tuned models answer the holdout alike: the scores tie, and the picture, the report
+    # and the terminal say who won the tie and why.
+    tie = scores["best"]["ties"]
+    assert "the lower final validation loss breaks a tie in score" in tie
+    assert f"ties: {tie.replace('`', '')}" in picture and f"Ties: {tie.replace('`', '')}" in result.stdout
+    assert f"**Ties:** {tie}" in (out / "report.md").read_text()
+    top = max(round(p["score"], 4) for p in scores["points"])
+    tied = [p for p in scores["points"] if round(p["score"], 4) == top]
+    assert len(tied) > 1
+    assert best_tag == min(tied, key=lambda p: p["valid_loss"])["tag"]
+    assert "holdout score (ngram_similarity) [95% CI]" in (out / "report.md").read_text()
+
+
+def test_an_unscored_sweep_marks_the_lowest_loss_and_says_a_loss_has_no_interval(
+    grid_experiment: JobConfig, emulator: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = _report(tmp_path, grid_experiment, emulator, out)
+    assert result.returncode == 0, result.stderr
+    scores = json.loads((out / "scores.json").read_text())
+    best = next(p for p in scores["points"] if p["point"] == scores["best"]["point"])
+    assert best["valid_loss"] == min(p["valid_loss"] for p in scores["points"])
+    picture = _picture_text(out / "sweep.png")
+    assert picture.count("y: final validation loss (lower is better)") == 2
+    assert "one point (the service reports no interval for a validation loss)" in picture
+    assert f"best: {best['tag']} (lowest final validation loss)" in picture
+    assert "holdout score" not in picture
+
+
+def test_the_learning_curve_names_its_measures_and_marks_the_best_by_score(
+    subset_experiment: JobConfig, emulator: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = _report(tmp_path, subset_experiment, emulator, out, "--data", HOLDOUT)
+    assert result.returncode == 0, result.stderr
+    best = json.loads((out / "scores.json").read_text())["best"]["point"].removeprefix("bot-")
+    picture = _picture_text(out / "learning_curve.png")
+    assert "x: training examples (log scale)" in picture
+    assert "y: final validation loss (lower is better)" in picture
+    assert "y: holdout score: ngram_similarity (higher is better)" in picture
+    assert f"best: {best} (highest holdout score (ngram_similarity))" in picture
+    assert "score: one point with its 95% CI" in picture
+
+
+def test_a_learning_curve_over_a_sweep_draws_one_mean_per_size_with_the_spread_as_a_band(
+    emulator: str, tmp_path: Path
+) -> None:
+    job = _job({"name": "both", "subsets": [12, 1.0], "sweep": {"nEpochs": [1, 4]}})
+    _run_points(job, emulator)
+    out = tmp_path / "out"
+    result = _report(tmp_path, job, emulator, out)
+    assert result.returncode == 0, result.stderr
+    curve = _picture_text(out / "learning_curve.png")
+    assert "final validation loss (mean per size)" in curve
+    assert (
+        "loss: range over the other settings" in curve
+    )  # two epoch settings per size: a band, not a zig-zag
+    sweep = _picture_text(out / "sweep.png")
+    assert "x: epochs" in sweep and "x: training examples" in sweep  # subsets are a dimension of the sweep
+
+
+def test_on_a_terminal_experiment_report_shows_what_it_is_doing(
+    grid_experiment: JobConfig, emulator: str, tmp_path: Path
+) -> None:
+    import re
+
+    from tests.cli.terminal import on_a_terminal
+
+    project = _project(tmp_path, grid_experiment)
+    shown = on_a_terminal(
+        "experiment", "report", "-s", "t", "--experiment", "grid", "--endpoint", emulator, "--data", HOLDOUT,
+        "--out", str(tmp_path / "out"), cwd=project, columns=160, env={"FTSTACK_TOKEN": "t"},
+    )  # fmt: skip
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
+    assert re.search(r"reading the jobs of grid\W+\d/4", plain)
+    scoring = re.findall(r"scor(?:ing|ed) (\S+) on the holdout\W+(\d)/4", plain)
+    assert {count for _, count in scoring} == {"0", "1", "2", "3", "4"}  # the bar moves point by point
+    assert {tag for tag, _ in scoring} == {"e1-lr0p5", "e1-lr1", "e4-lr0p5", "e4-lr1"}
+    assert "Experiment grid: 4 points" in plain

@@ -144,7 +144,7 @@ def test_a_failed_job_recommends_nothing_and_shows_the_services_error() -> None:
 
 
 def test_a_running_job_places_only_the_epochs_it_has_reached() -> None:
-    events = [
+    events: list[dict[str, Any]] = [
         {
             "id": f"e{s}",
             "created_at": s,

@@ -161,12 +161,12 @@ def test_split_into_a_folder_that_is_a_file_is_one_usage_error(write_jsonl: Writ
     blocker = tmp_path / "taken"
     blocker.write_text("a file")
 
-    onto_file = runner.invoke(app, ["data", "split", str(path), "--out-dir", str(blocker)])
+    onto_file = runner.invoke(app, ["data", "split", str(path), "--out", str(blocker)])
     under_file = runner.invoke(app, ["data", "split", str(path), "--out-dir", str(blocker / "halves")])
 
     assert onto_file.exit_code == under_file.exit_code == 2
-    assert "--out-dir" in _one_error_line(onto_file) and "is a file" in onto_file.stderr
-    assert "--out-dir" in _one_error_line(under_file)
+    assert "--out" in _one_error_line(onto_file) and "is a file" in onto_file.stderr
+    assert "--out" in _one_error_line(under_file)
     assert blocker.read_text() == "a file"
 
 
