@@ -347,6 +347,32 @@ def run_engine(path: Path, model: str) -> dict[str, Any]:
     }
 
 
+def _status_bytes(field: str) -> int:
+    # a field of /proc/self/status, in bytes ("VmRSS", "VmHWM": the resident set now, and its peak)
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def run_memory(path: Path, model: str) -> dict[str, Any]:
+    """How much the validating process's peak resident memory grows while it checks `path`: the
+    encoding is loaded and a tiny file checked first, then the kernel's high-water mark is reset to
+    the current RSS (`clear_refs`), so the growth is what the scan itself keeps or allocates."""
+    from ftstack.catalog import load_matrix
+    from ftstack.training_data import validate_file
+
+    row = load_matrix().resolve_row(model, None)
+    warm_up = path.with_name("tiny-few.jsonl")
+    validate_file(warm_up, row)
+    Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
+    before = _status_bytes("VmRSS")
+    report = validate_file(path, row)
+    peak = _status_bytes("VmHWM")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # the largest worker
+    return {"examples": report.examples, "before": before, "peak": peak, "largest_worker": children}
+
+
 # --- measuring ---
 
 
@@ -433,11 +459,13 @@ def main() -> None:
     parser.add_argument(
         "--memory-examples", type=int, default=1_000_000, help="tiny examples for the memory row (0: skip)"
     )
-    parser.add_argument("--run", choices=["baseline", "floor", "engine"], help=argparse.SUPPRESS)
+    parser.add_argument("--run", choices=["baseline", "floor", "engine", "memory"], help=argparse.SUPPRESS)
     parser.add_argument("file", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
-        runner = {"baseline": run_baseline, "floor": run_floor, "engine": run_engine}[args.run]
+        runner = {"baseline": run_baseline, "floor": run_floor, "engine": run_engine, "memory": run_memory}[
+            args.run
+        ]
         print(json.dumps(runner(args.file, args.model)))
         return
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="ftstack-bench-"))
@@ -485,7 +513,7 @@ def _bench(args: argparse.Namespace, data_dir: Path) -> None:
     ):
         table.add_column(column, justify="right" if column not in ("file", "contender") else "left")
     verdicts: list[str] = []
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]  # --sizes "": the memory row only
     steps = len(sizes) * (1 + args.repeat * len(contenders)) + (2 if args.memory_examples else 0)
     step = 0
     for size_mb in sizes:
@@ -537,7 +565,9 @@ def _bench(args: argparse.Namespace, data_dir: Path) -> None:
     console.print(
         "wall s: a fresh process (interpreter start and imports included) for the commands and the baseline; "
         "for engine and floor the timed work only, encoding already loaded. CPU s: user+system of the same "
-        "span, workers included: on a loaded machine wall ratios shrink while CPU ratios hold."
+        "span, workers included: on a loaded machine wall ratios shrink while CPU ratios hold. "
+        f"Load average {os.getloadavg()[0]:.1f} at the end (the bench's own processes count in it; the one "
+        "at the start, in the title, says whether others shared the machine)."
     )
     for line in verdicts:
         console.print(line)
@@ -546,20 +576,29 @@ def _bench(args: argparse.Namespace, data_dir: Path) -> None:
 def _memory_row(
     args: argparse.Namespace, data_dir: Path, command: list[str], env: dict[str, str], steps: int
 ) -> str:
-    # peak memory per example: the parent's peak on many tiny examples over its peak on a few (workers
-    # hold one chunk at a time; the parent keeps what grows with the file)
+    # peak memory per example: how much the validating process's peak grows on many tiny examples
+    # (workers hold one chunk at a time; the parent keeps what grows with the file), measured inside
+    # the process with the high-water mark reset after the encoding is loaded; then the command end
+    # to end, by the kernel's peak RSS (wait4), on the big file and on a 20-example one
     few, many = data_dir / "tiny-few.jsonl", data_dir / f"tiny-{args.memory_examples}.jsonl"
     _progress(f"[{steps - 1}/{steps}] memory: generating {args.memory_examples:,} tiny examples")
     generate_small(few, 20)
     if not many.exists():
         generate_small(many, args.memory_examples)
-    _progress(f"[{steps}/{steps}] memory: ftstack data validate on {many.name}")
+    _progress(f"[{steps}/{steps}] memory: validate_file and ftstack data validate on {many.name}")
+    me = [sys.executable, str(Path(__file__).resolve())]
+    inside = measure([*me, "--run", "memory", "--model", args.model, str(many)], env)["output"]
     small, large = measure([*command, str(few)], env), measure([*command, str(many)], env)
-    per_example = (large["root_rss"] - small["root_rss"]) / args.memory_examples
+    growth = inside["peak"] - inside["before"]
+    per_example = growth / inside["examples"]
+    end_to_end = (large["max_rss"] - small["max_rss"]) / args.memory_examples
     return (
-        f"memory: {args.memory_examples:,} tiny examples ({many.stat().st_size / 2**20:,.0f} MiB): the parent's "
-        f"peak RSS {large['root_rss'] / 2**20:,.0f} MB, {per_example:,.1f} bytes per example over a 20-example "
-        f"file's {small['root_rss'] / 2**20:,.0f} MB (largest process {large['max_rss'] / 2**20:,.0f} MB); "
+        f"memory: {args.memory_examples:,} tiny examples ({many.stat().st_size / 2**20:,.0f} MiB): the "
+        f"validating process's peak grows by {growth / 2**20:,.1f} MiB while it checks them, "
+        f"{per_example:,.1f} bytes per example (peak {inside['peak'] / 2**20:,.0f} MiB, largest worker "
+        f"{inside['largest_worker'] / 2**20:,.0f} MiB); end to end, `ftstack data validate`'s largest process "
+        f"peaks at {large['max_rss'] / 2**20:,.0f} MiB against {small['max_rss'] / 2**20:,.0f} MiB for 20 examples "
+        f"({end_to_end:,.1f} bytes per example; interpreter, imports and encoding included), "
         f"wall {large['wall']:.1f} s, CPU {large['cpu']:.1f} s"
     )
 

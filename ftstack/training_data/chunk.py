@@ -26,6 +26,19 @@ def _reject_constant(name: str) -> object:
 # One decoder for every line; NaN and Infinity are Python extensions that JSON does not allow.
 JSON_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
+_scan_once, _decode = JSON_DECODER.scan_once, JSON_DECODER.decode  # type: ignore[attr-defined]
+
+
+def parse_line(text: str) -> object:
+    """The JSON value of a line with no surrounding whitespace, as `JSON_DECODER.decode` gives it (and
+    with its errors): the C scanner is called directly, and `decode` only when the scanner stops short."""
+    try:
+        value, end = _scan_once(text, 0)
+    except (StopIteration, ValueError):
+        return _decode(text)  # raises the json module's own error for the line
+    return value if end == len(text) else _decode(text)
+
+
 LocalFinding = tuple[int, str, str]  # (line within the chunk, code, message)
 Histogram = dict[int, int]  # value -> how many valid examples have it
 
@@ -112,7 +125,6 @@ def scan_bytes(data: bytes, start: int, end: int, settings: CheckSettings) -> Ch
     if lines and lines[-1] == b"":
         lines.pop()  # the text after the final newline is not a line
     result.lines = len(lines)
-    decode = JSON_DECODER.decode
     for number, raw in enumerate(lines, start=1):
         stripped = raw.strip(_WHITESPACE)
         if not stripped:
@@ -126,7 +138,7 @@ def scan_bytes(data: bytes, start: int, end: int, settings: CheckSettings) -> Ch
             result.error(number, Code.INVALID_UTF8, message, cap)
             continue
         try:
-            example = decode(text)
+            example = parse_line(text)
         except ValueError as exc:
             result.error(number, Code.INVALID_JSON, f"not valid JSON: {exc}", cap)
             continue

@@ -28,23 +28,41 @@ def check_messages(
 ) -> tuple[int, set[str]]:
     """Check `messages`; returns their tokens and the ids of tool calls still without a result."""
     rules = ctx.rules
+    per_message, count, count_repeated = rules.tokens_per_message, ctx.count, ctx.count_repeated
     pending: set[str] = set(pending_calls or ())
     answered: set[str] = set()
     tokens = 0
     tally.messages += len(messages)
+    seen_roles = tally.roles
     for i, message in enumerate(messages):
-        here = f"{where}[{i}]"
+        # the message's place in errors, `messages[2] (assistant)`, is spelled only when one is found
         if not isinstance(message, dict):
-            tally.error(Code.NOT_AN_OBJECT, f"{here} is not an object")
+            tally.error(Code.NOT_AN_OBJECT, f"{where}[{i}] is not an object")
             continue
         role = message.get("role")
         if not isinstance(role, str) or role not in roles:
             expected = ", ".join(roles)
             got = "has no role" if role is None else f"has role {json_literal(role)}"
-            tally.error(Code.INVALID_ROLE, f"{here} {got}; expected one of {expected}")
+            tally.error(Code.INVALID_ROLE, f"{where}[{i}] {got}; expected one of {expected}")
             continue
-        here = f"{here} ({role})"
-        tally.roles[role] = tally.roles.get(role, 0) + 1
+        seen_roles[role] = seen_roles.get(role, 0) + 1
+        size = per_message + count_repeated(role)
+        content = message.get("content")
+        if (
+            len(message) == 2
+            and type(content) is str
+            and role != "tool"
+            and content
+            and not content.isspace()
+        ):
+            # the usual message, {"role", "content": text} and no tool result: nothing else to check
+            size += count_repeated(content) if role == "system" else count(content)
+            if role == "assistant":
+                tally.assistant_tokens += size
+                tally.trained_assistant += 1
+            tokens += size
+            continue
+        here = f"{where}[{i}] ({role})"
         if not MESSAGE_KEYS.issuperset(message):  # no set built for the usual message
             unknown = message.keys() - MESSAGE_KEYS
             tally.error(
@@ -52,11 +70,10 @@ def check_messages(
                 f"{here} has unknown key(s) {', '.join(sorted(map(json_literal, unknown)))}; "
                 f"allowed: {', '.join(sorted(MESSAGE_KEYS))}",
             )
-        size = rules.tokens_per_message + ctx.count_repeated(role)
         name = message.get("name")
         if name is not None:
             if isinstance(name, str) and name:
-                size += ctx.count(name) + rules.tokens_per_name
+                size += count(name) + rules.tokens_per_name
             else:
                 tally.error(Code.INVALID_NAME, f"{here} name must be a non-empty string")
         weight = message.get("weight")
@@ -73,10 +90,9 @@ def check_messages(
             size += _check_tool_calls(calls, role, here, ctx, tally, pending, tool_names)
         if function_call is not None:
             size += _check_function_call(function_call, here, ctx, tally)
-        content = message.get("content")
         if isinstance(content, str):
             if content.strip():
-                size += ctx.count_repeated(content) if role == "system" else ctx.count(content)
+                size += count_repeated(content) if role == "system" else count(content)
             elif not has_calls:
                 tally.error(Code.MISSING_CONTENT, f"{here} content is empty")
         elif isinstance(content, list):
@@ -92,7 +108,7 @@ def check_messages(
         call_id = message.get("tool_call_id")
         if isinstance(call_id, str):
             # the cookbook's num_tokens_from_messages counts every string value of a message
-            size += ctx.count(call_id)
+            size += count(call_id)
         if role == "tool":
             _check_tool_result(call_id, here, tally, pending, answered)
         if role == "assistant" and weight != 0:

@@ -536,6 +536,25 @@ def test_each_warning_code_points_at_its_line_and_vanishes_when_fixed(
     assert good.warnings == [] and good.valid
 
 
+def test_values_the_fast_canonical_form_cannot_write_still_tell_examples_apart(write_jsonl: Writer) -> None:
+    # orjson writes 1e999 (an infinity once parsed) as null and refuses lone surrogates and integers past
+    # 64 bits; those examples take the json module's form, so each matches only its own copies
+    weight = '{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "weight": %s}]}'
+    text = '{"messages": [{"role": "user", "content": "q%s"}, {"role": "assistant", "content": "a"}]}'
+    lines: list[Any] = [chat_example(i) for i in range(10)]
+    lines += [weight % "1e999", weight % "null", weight % "1E+999", weight % "-1e999"]  # lines 11-14
+    lines += [weight % (10**30), weight % (10**30 + 1), weight % f"{10**30}"]  # lines 15-17
+    lines += [text % "\\ud800", text % "\\ud801", text % "\\uD800"]  # lines 18-20
+
+    report = validate_file(write_jsonl(lines), row("gpt-4o-mini"))
+
+    assert [(f.line, f.message) for f in report.warnings if f.code == "duplicate_example"] == [
+        (13, "same example as line 11"),
+        (17, "same example as line 15"),
+        (20, "same example as line 18"),
+    ]
+
+
 def test_a_reformatted_copy_is_a_duplicate(write_jsonl: Writer) -> None:
     lines: list[Any] = [chat_example(i) for i in range(10)]
     original = chat_example(2)
