@@ -7,12 +7,11 @@ side effects, and the provider holds no client, token or socket (each method ope
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pulumi
 from pulumi.dynamic import (
@@ -26,10 +25,18 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from ftstack.fine_tuning import inputs, lifecycle
-from ftstack.fine_tuning.errors import JobFailedError
+from ftstack.fine_tuning import engine_request, import_id, inputs, lifecycle
+from ftstack.fine_tuning.credentials import CredentialRetry
+from ftstack.fine_tuning.errors import JobFailedError, ServiceUnreachableError, WaitTimeoutError
 from ftstack.fine_tuning.inputs import INPUT_FIELDS, file_sha256
 from ftstack.fine_tuning.models import ACTIVE_STATES, ENDED_WITHOUT_MODEL
+from ftstack.fine_tuning.wait_budget import (
+    BudgetedRuntime,
+    WaitInterruptedError,
+    WatchedService,
+    provider_stopping,
+    runner_cap,
+)
 
 if TYPE_CHECKING:
     from ftstack.config.schema import JobConfig
@@ -101,16 +108,39 @@ class FineTuningJobArgs:
 
 
 def _progress(resource_name: str) -> Callable[[str], None]:
-    """A progress sink: the engine's log when there is one, stderr otherwise (direct calls, tests)."""
+    """A progress sink: the engine's log, attributed to the resource being served, when the engine started
+    this process; stderr otherwise (direct calls, tests)."""
+    return engine_request.progress_sink(resource_name, engine_request.served_request().urn)
 
-    def report(message: str) -> None:
-        line = f"{resource_name}: {message}"
-        try:
-            pulumi.log.info(line)
-        except Exception:
-            sys.stderr.write(f"info: {line}\n")
 
-    return report
+def _runtime(resource_name: str) -> BudgetedRuntime:
+    """The runtime of one waiting operation: queue time not counted, capped on a CI runner, interrupted when
+    the engine no longer waits for the answer or the provider process is told to stop (see
+    ftstack.fine_tuning.wait_budget and engine_request)."""
+    served = engine_request.served_request()
+    return BudgetedRuntime(
+        progress=engine_request.progress_sink(resource_name, served.urn),
+        cap=runner_cap(),
+        interrupted=lambda: served.cancelled() or provider_stopping(),
+    )
+
+
+def _guarded(service: FineTuningClient, rt: BudgetedRuntime, watch: bool = True) -> lifecycle.Service:
+    """The client as the lifecycle uses it: calls a credential failure stopped sent again (see
+    ftstack.fine_tuning.credentials) and, with `watch`, job states noted so queue time does not count."""
+    watched: Any = WatchedService(service, rt) if watch else service
+    return cast(lifecycle.Service, CredentialRetry(watched, rt))
+
+
+def _explained(error: Exception, rt: BudgetedRuntime, name: str) -> Exception:
+    """The error a waiting operation ends with, saying what stopped the wait and what the next run does."""
+    if isinstance(error, WaitInterruptedError):
+        message = f"{name}: {error}; the job keeps training and the next `pulumi up` adopts it"
+        rt.progress(message)
+        return WaitInterruptedError(message)
+    if isinstance(error, WaitTimeoutError) and rt.capped() and rt.cap is not None:
+        return WaitTimeoutError(error.job_id, f"{error.status} at {rt.cap.describe()}", rt.elapsed())
+    return error
 
 
 def _open_client(endpoint: str) -> AbstractContextManager[FineTuningClient]:
@@ -156,25 +186,48 @@ class FineTuningJobProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Upload, wait for processing, create (or adopt) the job, and wait for it when asked."""
         spec = inputs.spec_from_props(props)
-        runtime = lifecycle.Runtime(progress=_progress(spec.resource_name))
-        with _open_client(spec.endpoint) as service:
-            state = lifecycle.create(service, spec, runtime)
+        rt = _runtime(spec.resource_name)
+        with _open_client(spec.endpoint) as client:
+            try:
+                state = lifecycle.create(_guarded(client, rt), spec, rt)
+            except (WaitInterruptedError, WaitTimeoutError) as error:
+                raise _explained(error, rt, spec.resource_name) from error
         return CreateResult(state.job_id, {**_inputs_of(props), **state.outputs()})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """The job's current status, model and checkpoints; an empty id when the job is gone."""
-        with _open_client(str(props["endpoint"])) as service:
-            state = lifecycle.refresh(service, id_)
+        """The job's current status, model and checkpoints; an empty id when the job or its whole account is
+        gone. Given an id and no state (`FineTuningJob.get`, an import: `<endpoint>|<job id>`, see
+        ftstack.fine_tuning.import_id), also the inputs the job shows."""
+        endpoint, job_id = import_id.split_import_id(id_, props.get("endpoint"))
+        known = props.get("training_file_sha256") is not None
+        report = _progress(str(props.get("resource_name") or job_id))
+        try:
+            with _open_client(endpoint) as service:
+                state = lifecycle.refresh(service, job_id)
+                found = None if state is None or known else service.retrieve_job(job_id)
+                shown = None if found is None else import_id.inputs_from_job(service, found, endpoint)
+        except ServiceUnreachableError as error:
+            if not import_id.account_gone(error):
+                raise
+            report(f"job {job_id}: its account at {endpoint} no longer answers ({error}); marked deleted")
+            return ReadResult("", {})
         if state is None:
             return ReadResult("", {})
-        return ReadResult(id_, {**_inputs_of(props), **state.outputs()})
+        if shown is None:
+            return ReadResult(job_id, {**_inputs_of(props), **state.outputs()})
+        given = {name: value for name, value in _inputs_of(props).items() if value is not None}
+        restored = {**shown, **given}
+        return ReadResult(job_id, {**restored, **state.outputs()}, restored)
 
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
         """In-place changes (wait settings, a moved file, same content): refresh, and wait when asked."""
         spec = inputs.spec_from_props(_news)
-        runtime = lifecycle.Runtime(progress=_progress(spec.resource_name))
-        with _open_client(spec.endpoint) as service:
-            state = lifecycle.wait_more(service, spec, _id, runtime)
+        rt = _runtime(spec.resource_name)
+        with _open_client(spec.endpoint) as client:
+            try:
+                state = lifecycle.wait_more(_guarded(client, rt), spec, _id, rt)
+            except (WaitInterruptedError, WaitTimeoutError) as error:
+                raise _explained(error, rt, spec.resource_name) from error
         if state is None:
             raise JobFailedError(_id, "missing", "the account no longer has this job; refresh the stack")
         return UpdateResult({**_inputs_of(_news), **state.outputs()})
@@ -183,9 +236,9 @@ class FineTuningJobProvider(ResourceProvider):
         """Cancel the job if it still runs, and delete its uploaded data files (those no live job uses)."""
         spec = inputs.spec_from_props(_props)
         files = [str(f) for f in (_props.get("training_file_id"), _props.get("validation_file_id")) if f]
-        with _open_client(spec.endpoint) as service:
-            runtime = lifecycle.Runtime(progress=_progress(spec.resource_name))
-            lifecycle.cancel_and_clean(service, spec, _id, files, runtime)
+        rt = _runtime(spec.resource_name)
+        with _open_client(spec.endpoint) as client:
+            lifecycle.cancel_and_clean(_guarded(client, rt, watch=False), spec, _id, files, rt)
 
 
 def _sha256_or_none(path: str | None) -> str | None:
@@ -229,5 +282,15 @@ class FineTuningJob(Resource, module="ftstack", name="FineTuningJob"):
     training_file_id: pulumi.Output[str]
     validation_file_id: pulumi.Output[str | None]
 
-    def __init__(self, name: str, args: FineTuningJobArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(FineTuningJobProvider(), name, provider_inputs(name, args), opts)
+    def __init__(self, name: str, args: FineTuningJobArgs | None, opts: pulumi.ResourceOptions | None = None):
+        if args is None:  # a read (`get`): every property comes from the account
+            props: dict[str, Any] = {**dict.fromkeys((*INPUT_FIELDS, *OUTPUT_FIELDS)), "resource_name": name}
+        else:
+            props = provider_inputs(name, args)
+        super().__init__(FineTuningJobProvider(), name, props, opts)
+
+    @classmethod
+    def get(cls, name: str, id: str, opts: pulumi.ResourceOptions | None = None) -> FineTuningJob:
+        """An existing job, read (not managed) by `<endpoint>|<job id>` (see ftstack.fine_tuning.import_id);
+        its outputs, and the inputs the job shows, come from the account."""
+        return cls(name, None, pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)))

@@ -236,7 +236,10 @@ def split(
     ] = 0.1,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same split.")] = 0,
     out_dir: Annotated[
-        Path | None, typer.Option("--out", "--out-dir", help="Where to write (default: beside FILE); --out-dir is the old spelling.")
+        Path | None,
+        typer.Option(
+            "--out", "--out-dir", help="Where to write (default: beside FILE); --out-dir is the old spelling."
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:

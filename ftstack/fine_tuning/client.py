@@ -2,9 +2,9 @@
 
 Credentials are resolved when a client is opened (inside a provider method), never stored: a static bearer
 token from `FTSTACK_TOKEN` (or its deprecated alias `FTSTACK_FINE_TUNING_TOKEN`: the emulator, or a token
-you fetched yourself), else
-`DefaultAzureCredential` for the Cognitive Services scope. `FTSTACK_FINE_TUNING_ENDPOINT` overrides the
-account endpoint the resource was given (to point a stack at the emulator).
+you fetched yourself), else Entra ID for the Cognitive Services scope (`credentials.credential_from_environment`:
+fresh GitHub OIDC assertions in GitHub Actions, else `DefaultAzureCredential`). `FTSTACK_FINE_TUNING_ENDPOINT`
+overrides the account endpoint the resource was given (to point a stack at the emulator).
 """
 
 from __future__ import annotations
@@ -66,10 +66,12 @@ def _token_provider(endpoint: str) -> Callable[[], str]:
     if static:
         return lambda: static
     require_https_for_entra(endpoint)
-    from azure.identity import DefaultAzureCredential, get_bearer_token_provider
+    from azure.identity import get_bearer_token_provider
+
+    from ftstack.fine_tuning.credentials import credential_from_environment
 
     provider: Callable[[], str] = get_bearer_token_provider(
-        DefaultAzureCredential(), COGNITIVE_SERVICES_SCOPE
+        credential_from_environment(), COGNITIVE_SERVICES_SCOPE
     )
     return provider
 
