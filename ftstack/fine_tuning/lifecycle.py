@@ -37,6 +37,7 @@ from ftstack.fine_tuning.errors import (
     ModelNotTrainableError,
     RetryableServiceError,
     ServiceError,
+    ServiceUnreachableError,
     StillActiveError,
     WaitTimeoutError,
 )
@@ -125,10 +126,39 @@ def refresh(service: Service, job_id: str) -> JobState | None:
 # --- create ---------------------------------------------------------------------------------------
 
 
-def ensure_trainable(service: Service, spec: JobSpec) -> None:
+# How long a new account may refuse or not resolve before that counts: a fresh role assignment takes
+# minutes to propagate, and so can a new custom subdomain's (or private zone's) DNS name.
+READINESS_SECONDS = 600.0
+READINESS_FIRST_DELAY_SECONDS = 5.0
+READINESS_MAX_DELAY_SECONDS = 60.0
+
+
+def await_readiness(service: Service, spec: JobSpec, rt: Runtime) -> dict[str, Any] | None:
+    """The base model as the account describes it, retrying 401/403 (a role not yet in effect) and an
+    unreachable name (DNS not yet resolving) with a progress line, for at most READINESS_SECONDS within
+    the operation's bound; any other refusal, or the same one past the bound, is raised."""
+    deadline = rt.clock() + min(READINESS_SECONDS, max(0.0, rt.remaining()))
+    delay = READINESS_FIRST_DELAY_SECONDS
+    while True:
+        try:
+            return service.retrieve_model(spec.azure_base_model)
+        except ServiceError as error:
+            not_ready = isinstance(error, ServiceUnreachableError) or error.status in (401, 403)
+            if not not_ready or rt.clock() + delay > deadline:
+                raise
+            rt.progress(
+                f"the account is not ready yet ({error}); a new role assignment or DNS name can take "
+                f"minutes to take effect; retrying in {delay:.0f} s"
+            )
+            rt.sleep(delay)
+            delay = min(delay * 2, READINESS_MAX_DELAY_SECONDS)
+
+
+def ensure_trainable(service: Service, spec: JobSpec, rt: Runtime | None = None) -> None:
     """Raise ModelNotTrainableError, before anything is uploaded, when the account does not offer the
-    base model for fine-tuning (the account's region decides which models it can fine-tune)."""
-    model = service.retrieve_model(spec.azure_base_model)
+    base model for fine-tuning (the account's region decides which models it can fine-tune). Waits first,
+    within bounds, for an account whose role assignments or DNS have not taken effect yet."""
+    model = await_readiness(service, spec, rt or Runtime())
     if model is not None:
         if ((model.get("capabilities") or {}).get("fine_tune", True)) is not False:
             return
@@ -338,7 +368,7 @@ def create(service: Service, spec: JobSpec, rt: Runtime | None = None) -> JobSta
     otherwise the error says the job may exist and a re-run adopts it."""
     rt = rt or Runtime()
     rt.start(spec.wait_timeout_seconds)
-    ensure_trainable(service, spec)
+    ensure_trainable(service, spec, rt)
     mine = own_files(service, spec)
     existing = files_by_name(mine)
     mine_ids = {str(f["id"]) for f in mine}
