@@ -160,12 +160,14 @@ def _struct(props: dict[str, Any]) -> Any:
 class DynamicProviderProcess:
     """`python -u -m pulumi.dynamic` started the way the engine starts it, called over gRPC."""
 
-    def __init__(self, env: dict[str, str]):
+    def __init__(self, env: dict[str, str], engine_address: str | None = None):
+        """`engine_address`: the engine's address, passed first as the engine passes it (progress then goes
+        to that engine's log)."""
         # Kept open for the process's lifetime; closed and removed by close().
         self._stderr = tempfile.NamedTemporaryFile(prefix="ftstack-dynamic-", suffix=".log", delete=False)  # noqa: SIM115
         self.stderr_path = Path(self._stderr.name)
         self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic"],
+            [sys.executable, "-u", "-m", "pulumi.dynamic", *([engine_address] if engine_address else [])],
             cwd=ROOT,
             env={**os.environ, **env, "PULUMI_PROJECT": "ftstack"},
             stdout=subprocess.PIPE,

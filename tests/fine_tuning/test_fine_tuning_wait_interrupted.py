@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from concurrent import futures
@@ -17,7 +15,6 @@ import grpc
 import pytest
 from fine_tuning_harness import (
     REQUEST_TIMEOUT,
-    ROOT,
     TOKEN,
     URN,
     DynamicProviderProcess,
@@ -72,39 +69,11 @@ def slow_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
         yield Emulator(url)
 
 
-class EngineStartedProvider(DynamicProviderProcess):
-    """The dynamic provider server with the engine's address as its first argument, as the engine runs it."""
-
-    def __init__(self, env: dict[str, str], engine_address: str):
-        import tempfile
-        from pathlib import Path
-
-        from pulumi.dynamic.dynamic import serialize_provider
-        from pulumi.runtime.proto import provider_pb2_grpc
-
-        from components.fine_tuning_job import FineTuningJobProvider
-
-        self._stderr = tempfile.NamedTemporaryFile(prefix="ftstack-dynamic-", suffix=".log", delete=False)  # noqa: SIM115
-        self.stderr_path = Path(self._stderr.name)
-        self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic", engine_address],
-            cwd=ROOT,
-            env={**os.environ, **env, "PULUMI_PROJECT": "ftstack"},
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-        )
-        assert self.process.stdout is not None
-        port = int(self.process.stdout.readline().decode().strip())
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
-        self.provider = serialize_provider(FineTuningJobProvider())
-
-
 def test_progress_reaches_the_engines_log_under_the_resources_urn(
     engine: tuple[FakeEngine, str], swedish_emulator: Emulator
 ) -> None:
     fake, address = engine
-    provider = EngineStartedProvider({TOKEN_ENV: TOKEN}, address)
+    provider = DynamicProviderProcess({TOKEN_ENV: TOKEN}, address)
     try:
         inputs = job_props(
             swedish_emulator.url,
@@ -130,7 +99,7 @@ def test_ctrl_c_while_waiting_ends_the_wait_cleanly_and_leaves_the_job_to_adopt(
     engine: tuple[FakeEngine, str], slow_emulator: Emulator
 ) -> None:
     fake, address = engine
-    provider = EngineStartedProvider({TOKEN_ENV: TOKEN}, address)
+    provider = DynamicProviderProcess({TOKEN_ENV: TOKEN}, address)
     inputs = job_props(slow_emulator.url, wait_timeout_seconds=3600)
     client = slow_emulator.client()
     outcome: dict[str, BaseException] = {}
